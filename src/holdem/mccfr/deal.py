@@ -1,0 +1,120 @@
+"""Sampling a deal and reading everything the kernel needs from it, once per iteration.
+
+A deal is a flat int array: each player's hole cards (player 0 first), then the board cards
+street by street. Within a player's hole cards and within one street's board cards the
+cards are sorted, so a view of the cards has one canonical spelling.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from holdem.game.spec import GameSpec
+from holdem.mccfr.rng import next_below
+
+SHOWDOWN_RANK, SHOWDOWN_PAIR_RANK, SHOWDOWN_BEST_FIVE = 0, 1, 2
+ABSTRACTION_LOSSLESS = 0
+
+
+class DealModel(NamedTuple):
+    """Plain arrays and numbers describing the deal and the card abstraction to the kernel."""
+
+    num_players: int
+    hole_cards: int
+    board_start: np.ndarray   # int64 [streets + 1]: index in the board of each street's first card
+    deck_size: int
+    num_suits: int
+    showdown: int
+    card_global: np.ndarray   # int64 [deck]: id rank*4+suit of each deck card (for the evaluator)
+    abstraction: int
+    bucket_table: np.ndarray  # int32: per-street tables, flattened
+    bucket_offset: np.ndarray  # int64 [streets]
+
+
+def deal_size(dm: DealModel) -> int:
+    """Cards in one deal."""
+    return dm.num_players * dm.hole_cards + int(dm.board_start[-1])
+
+
+def make_deal_model(spec: GameSpec, abstraction: int, bucket_table: np.ndarray,
+                    bucket_offset: np.ndarray) -> DealModel:
+    """Deal model of ``spec`` with the given abstraction tables."""
+    from holdem.game.spec import RANK_CHARS, SUIT_CHARS
+
+    kinds = {"rank": SHOWDOWN_RANK, "pair-rank": SHOWDOWN_PAIR_RANK, "best-five": SHOWDOWN_BEST_FIVE}
+    card_global = np.array([RANK_CHARS.index(r) * 4 + SUIT_CHARS.index(s)
+                            for r in spec.ranks for s in spec.suits], dtype=np.int64)
+    board_start = np.zeros(spec.num_streets + 1, dtype=np.int64)
+    board_start[1:] = np.cumsum(spec.board_cards)
+    return DealModel(spec.num_players, spec.hole_cards, board_start, spec.deck_size, len(spec.suits),
+                     kinds[spec.showdown], card_global, abstraction,
+                     np.ascontiguousarray(bucket_table, dtype=np.int32),
+                     np.ascontiguousarray(bucket_offset, dtype=np.int64))
+
+
+@njit(cache=True, inline="always")
+def _sort_range(a: np.ndarray, lo: int, hi: int) -> None:
+    for i in range(lo + 1, hi):
+        x = a[i]
+        j = i - 1
+        while j >= lo and a[j] > x:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = x
+
+
+@njit(cache=True)
+def sample_deal(dm: DealModel, deck: np.ndarray, rng: np.ndarray, deal: np.ndarray) -> None:
+    """Draw a uniform deal into ``deal``; ``deck`` is any permutation of the deck (kept)."""
+    n = deal.shape[0]
+    size = deck.shape[0]
+    for i in range(n):  # partial Fisher-Yates: uniform whatever order ``deck`` is in
+        j = i + next_below(rng, size - i)
+        tmp = deck[i]
+        deck[i] = deck[j]
+        deck[j] = tmp
+        deal[i] = deck[i]
+    h = dm.hole_cards
+    for p in range(dm.num_players):
+        _sort_range(deal, p * h, p * h + h)
+    base = dm.num_players * h
+    for s in range(dm.board_start.shape[0] - 1):
+        _sort_range(deal, base + dm.board_start[s], base + dm.board_start[s + 1])
+
+
+@njit(cache=True)
+def deal_buckets(dm: DealModel, deal: np.ndarray, buckets: np.ndarray) -> None:
+    """``buckets[p, s]``: player p's card-abstraction bucket on street s."""
+    h = dm.hole_cards
+    base = dm.num_players * h
+    streets = dm.board_start.shape[0] - 1
+    for p in range(dm.num_players):
+        key = 0
+        for i in range(h):
+            key = key * dm.deck_size + deal[p * h + i]
+        for s in range(streets):
+            for i in range(dm.board_start[s], dm.board_start[s + 1]):
+                key = key * dm.deck_size + deal[base + i]
+            buckets[p, s] = dm.bucket_table[dm.bucket_offset[s] + key]
+
+
+@njit(cache=True)
+def showdown_values(dm: DealModel, deal: np.ndarray, values: np.ndarray) -> None:
+    """``values[p]``: strength of player p's hand on the full board (higher wins)."""
+    h = dm.hole_cards
+    base = dm.num_players * h
+    board = dm.board_start[-1]
+    ns = dm.num_suits
+    for p in range(dm.num_players):
+        high = 0  # hole ranks, highest first, as one number: lexicographic high-card order
+        for i in range(h - 1, -1, -1):
+            high = high * 16 + deal[p * h + i] // ns
+        v = high
+        if dm.showdown == SHOWDOWN_PAIR_RANK:
+            for i in range(h):
+                for j in range(board):
+                    if deal[p * h + i] // ns == deal[base + j] // ns:
+                        v = max(v, (1 << 40) + deal[p * h + i] // ns)
+        values[p] = v

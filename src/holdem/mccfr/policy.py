@@ -1,0 +1,38 @@
+"""Strategies read from the tables: average (normalised strategy sums) and current (regret matching)."""
+from __future__ import annotations
+
+import numpy as np
+
+from holdem.mccfr.layout import NUM_ACTIONS, PLAYER, STREET, TableLayout
+
+
+def actions_per_row(layout: TableLayout) -> np.ndarray:
+    """Number of legal actions of every row's node."""
+    decision = layout.node_info[:, PLAYER] >= 0
+    per_node = layout.node_info[decision, NUM_ACTIONS]
+    rows = layout.num_buckets[layout.node_info[decision, STREET]]
+    return np.repeat(per_node, rows)
+
+
+def _normalise(weights: np.ndarray, legal: np.ndarray) -> np.ndarray:
+    """Rows of non-negative weights -> probabilities; all-zero rows become uniform over legal."""
+    mask = np.arange(weights.shape[1])[None, :] < legal[:, None]
+    w = np.where(mask, np.maximum(weights.astype(np.float64), 0.0), 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    uniform = mask / legal[:, None]
+    return np.where(total > 0, w / np.where(total > 0, total, 1.0), uniform)
+
+
+def average_policy(layout: TableLayout, strategy: np.ndarray) -> np.ndarray:
+    """Average strategy: strategy sums normalised per row (uniform where never visited)."""
+    return _normalise(strategy, actions_per_row(layout))
+
+
+def current_policy(layout: TableLayout, regret: np.ndarray) -> np.ndarray:
+    """Current strategy: regret matching on the cumulative regrets."""
+    return _normalise(regret, actions_per_row(layout))
+
+
+def uniform_policy(layout: TableLayout) -> np.ndarray:
+    """Uniform random over each row's legal actions."""
+    return _normalise(np.zeros((layout.num_rows, layout.max_actions)), actions_per_row(layout))

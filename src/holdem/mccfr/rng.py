@@ -1,0 +1,43 @@
+"""SplitMix64 random numbers for numba kernels (Steele, Lea & Flood 2014).
+
+The whole generator state is one uint64 in a caller-owned array, so a run can save it in a
+snapshot and resume the exact same stream, and each worker gets its own stream by seed.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0
+
+
+@njit(cache=True, inline="always")
+def next_u64(state: np.ndarray) -> np.uint64:
+    """Advance ``state[0]`` and return 64 random bits."""
+    x = state[0] + _GAMMA
+    state[0] = x
+    z = (x ^ (x >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def next_float(state: np.ndarray) -> float:
+    """Uniform float in [0, 1)."""
+    return float(next_u64(state) >> _S11) * _INV53
+
+
+@njit(cache=True, inline="always")
+def next_below(state: np.ndarray, n: int) -> int:
+    """Uniform integer in [0, n) (n small, so the modulo bias is below 2**-50)."""
+    return int(next_u64(state) % np.uint64(n))
+
+
+def seed_state(seed: int, stream: int = 0) -> np.ndarray:
+    """Fresh generator state for ``seed`` and an independent ``stream`` (e.g. a worker id)."""
+    x = (int(seed) * 0x9E3779B97F4A7C15 + (int(stream) + 1) * 0xD1B54A32D192ED03) & 0xFFFFFFFFFFFFFFFF
+    return np.array([x], dtype=np.uint64)
