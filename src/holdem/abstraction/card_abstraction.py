@@ -28,6 +28,40 @@ class CardAbstraction:
         h = self.spec.hole_cards
         return _fmt(self.spec, view[:h]), _fmt(self.spec, view[h:])
 
+    def bucket_of(self, street: int, hole: str, board: str) -> int:
+        """Bucket of cards written like 'Kh' and 'Js'; ValueError naming a bad card."""
+        spec = self.spec
+        hole_ids, board_ids = _parse(spec, hole), _parse(spec, board)
+        want = spec.hole_cards, sum(spec.board_cards[:street + 1])
+        if (len(hole_ids), len(board_ids)) != want:
+            raise ValueError(f"street {street} of {spec.name} needs {want[0]} hole and {want[1]} board "
+                             f"cards, got {hole!r} and {board!r}")
+        cards = hole_ids + board_ids
+        if len(set(cards)) != len(cards):
+            raise ValueError(f"duplicate card in {hole!r} {board!r}")
+        view = tuple(sorted(hole_ids))
+        start = 0
+        for st in range(1, street + 1):
+            n = spec.board_cards[st]
+            view += tuple(sorted(board_ids[start:start + n]))
+            start += n
+        return int(self.table[self.offset[street] + lossless.view_key(view, spec.deck_size)])
+
+
+def _parse(spec: GameSpec, text: str) -> list[int]:
+    text = text.replace(" ", "")
+    if len(text) % 2:
+        raise ValueError(f"cards {text!r}: write each card as rank+suit, e.g. 'Kh'")
+    ns = len(spec.suits)
+    out = []
+    for i in range(0, len(text), 2):
+        r, s = text[i].upper(), text[i + 1].lower()
+        if r not in spec.ranks or s not in spec.suits:
+            raise ValueError(f"card {text[i:i + 2]!r} is not in the {spec.name} deck "
+                             f"(ranks {spec.ranks}, suits {spec.suits})")
+        out.append(spec.ranks.index(r) * ns + spec.suits.index(s))
+    return out
+
 
 _VIEWS: dict[tuple[GameSpec, int], list[tuple[int, ...]]] = {}
 

@@ -67,10 +67,16 @@ def _sort_range(a: np.ndarray, lo: int, hi: int) -> None:
 
 @njit(cache=True)
 def sample_deal(dm: DealModel, deck: np.ndarray, rng: np.ndarray, deal: np.ndarray) -> None:
-    """Draw a uniform deal into ``deal``; ``deck`` is any permutation of the deck (kept)."""
+    """Draw a uniform deal into ``deal`` (``deck`` is scratch of deck size).
+
+    The deck is reset first so that a deal depends on the generator state alone: a run
+    resumed from a snapshot (which saves that state) deals exactly the same cards.
+    """
     n = deal.shape[0]
     size = deck.shape[0]
-    for i in range(n):  # partial Fisher-Yates: uniform whatever order ``deck`` is in
+    for i in range(size):
+        deck[i] = i
+    for i in range(n):  # partial Fisher-Yates
         j = i + next_below(rng, size - i)
         tmp = deck[i]
         deck[i] = deck[j]

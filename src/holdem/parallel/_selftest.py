@@ -16,21 +16,37 @@ from numba import njit
 from holdem.parallel.locks import (
     acquire,
     atomic_add_int64,
+    cpu_pause,
     make_locks,
     release,
+    sched_yield,
     stripe_of,
+    try_acquire,
 )
-from holdem.parallel.shm import ArraySpec, attach, create_array
+from holdem.parallel.shm import ArraySpec, attach, create_array, unlink_all
+
+
+#: ``ops`` layout: total increments and start counter on separate cache lines.
+OPS_TOTAL, OPS_STARTED, OPS_LEN = 0, 8, 16
 
 
 @njit(cache=True)
-def locked_increments(locks, counts, ftable, issued, ops, owner, rows, iters, num_stripes):
+def locked_increments(locks, counts, ftable, issued, ops, owner, rows, iters, num_stripes,
+                      nworkers):
     """``iters`` lock-protected non-atomic read-modify-writes on ``counts``/``ftable`` rows.
 
-    ``issued[row]`` (private to the caller) counts what this worker did; ``ops[0]`` is a
-    shared atomic counter of all increments.
+    ``issued[row]`` (private to the caller) counts what this worker did;
+    ``ops[OPS_TOTAL]`` is a shared atomic count of all increments. Returns how many
+    acquisitions found the lock taken (evidence that the workers overlapped).
     """
+    # Spin barrier: all workers enter the hot loop together (an mp.Barrier releases
+    # them milliseconds apart, long enough for a short run to finish alone).
+    atomic_add_int64(ops, OPS_STARTED, 1)
+    while atomic_add_int64(ops, OPS_STARTED, 0) < nworkers:
+        cpu_pause()
+        sched_yield()
     nrows = rows.shape[0]
+    contended = 0
     state = np.uint64(owner) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
     for _ in range(iters):
         # xorshift: every worker walks the rows in its own order.
@@ -39,15 +55,17 @@ def locked_increments(locks, counts, ftable, issued, ops, owner, rows, iters, nu
         state ^= state << np.uint64(17)
         row = rows[np.int64(state % np.uint64(nrows))]
         s = stripe_of(row, num_stripes)
-        acquire(locks, s, owner)
+        if not try_acquire(locks, s, owner):
+            contended += 1
+            acquire(locks, s, owner)
         c = counts[row]  # plain load ...
         for j in range(ftable.shape[1]):  # ... a window for a racing writer ...
             ftable[row, j] += np.float32(1.0)
         counts[row] = c + 1  # ... plain store: only the lock makes this exact
         release(locks, s)
         issued[row] += 1
-        atomic_add_int64(ops, 0, 1)
-    return 0
+        atomic_add_int64(ops, OPS_TOTAL, 1)
+    return contended
 
 
 @njit(cache=True)
@@ -66,8 +84,8 @@ def warm_up() -> None:
     counts = np.zeros(4, np.int64)
     ftable = np.zeros((4, 3), np.float32)
     issued = np.zeros(4, np.int64)
-    ops = np.zeros(1, np.int64)
-    locked_increments(locks, counts, ftable, issued, ops, 1, np.arange(4), 10, 8)
+    ops = np.zeros(OPS_LEN, np.int64)
+    locked_increments(locks, counts, ftable, issued, ops, 1, np.arange(4), 10, 8, 1)
     bench_uncontended(locks, 10)
 
 
@@ -77,12 +95,14 @@ def lock_worker(specs: dict[str, ArraySpec], worker_id: int, rows: np.ndarray,
     arrs = {k: attach(v) for k, v in specs.items()}
     try:
         issued = np.zeros(arrs["counts"].array.shape[0], np.int64)
-        barrier.wait(timeout=120)  # start together: maximal contention
-        locked_increments(
+        nworkers = arrs["issued"].array.shape[0]
+        barrier.wait(timeout=120)  # fails fast if a sibling died during start-up
+        contended = locked_increments(
             arrs["locks"].array, arrs["counts"].array, arrs["ftable"].array, issued,
-            arrs["ops"].array, worker_id + 1, rows, iters, num_stripes,
+            arrs["ops"].array, worker_id + 1, rows, iters, num_stripes, nworkers,
         )
         arrs["issued"].array[worker_id, :] = issued
+        arrs["contended"].array[worker_id] = contended
     finally:
         for a in arrs.values():
             a.close()
@@ -128,6 +148,25 @@ def _main(argv: list[str]) -> int:
         for _ in range(int(argv[1])):
             sa = create_array(None, (1024,), np.float64)
             print(sa.name, flush=True)
+    elif cmd == "fork-child-exit":  # a forked child's exit must not unlink our segment
+        sa = create_array(None, (8,), np.int32)
+        pid = os.fork()
+        if pid == 0:
+            sys.exit(0)  # runs the inherited atexit hook
+        os.waitpid(pid, 0)
+        print("exists" if os.path.exists(f"/dev/shm/{sa.name}") else "gone", flush=True)
+    elif cmd == "signal-cleanup":  # SIGTERM handler unlinks, then hard-exits
+        import signal
+
+        def _on_term(signum, frame):
+            unlink_all()
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, _on_term)
+        sa = create_array(None, (8,), np.int32)
+        print(sa.name, flush=True)
+        time.sleep(120)
+        return 1
     elif cmd == "bench":
         warm_up()
         locks = make_locks(8)

@@ -102,8 +102,10 @@ class ArraySpec:
 # RLock: unlink_all() may run from a signal handler on the main thread while that
 # thread is inside a locked section.
 _lock = threading.RLock()
+# Strong refs until unlinked: a segment must be unlinked at exit even if dropped.
 _owned: dict[str, SharedArray] = {}
-_attached: weakref.WeakSet[SharedArray] = weakref.WeakSet()
+# Every open array of this process (created or attached), for close_all().
+_live: weakref.WeakSet[SharedArray] = weakref.WeakSet()
 _name_state = {"pid": -1, "run": "", "k": 0}
 _atexit_done = False
 
@@ -116,7 +118,11 @@ def _ensure_atexit() -> None:
 
 
 def _after_fork_in_child() -> None:
-    # A forked child inherits the parent's registry but must never unlink its segments.
+    # A forked child inherits the parent's registry but must never unlink its segments;
+    # locks held by other parent threads at fork time would never be released.
+    global _lock, _patch_lock
+    _lock = threading.RLock()
+    _patch_lock = threading.Lock()
     _owned.clear()
 
 
@@ -378,6 +384,7 @@ def create_array(
     sa = SharedArray(shm, spec, created=True)
     with _lock:
         _owned[name] = sa
+        _live.add(sa)
     if not _HAVE_DEV_SHM:
         _write_marker(name)
     return sa
@@ -391,7 +398,8 @@ def attach(spec: ArraySpec) -> SharedArray:
         raise ValueError(f"segment {spec.name} has {shm.size} bytes, spec needs {spec.nbytes}")
     sa = SharedArray(shm, spec, created=False)
     _ensure_atexit()
-    _attached.add(sa)
+    with _lock:
+        _live.add(sa)
     return sa
 
 
@@ -476,9 +484,9 @@ def unlink_all() -> list[str]:
 
 def close_all() -> None:
     """Unlink this process's segments and close every array it created or attached (atexit hook)."""
-    with _lock:
-        items = list(_owned.values()) + list(_attached)
     unlink_all()
+    with _lock:
+        items = list(_live)
     for sa in items:
         sa.close()
 

@@ -1,0 +1,37 @@
+# holdem: `make train` trains (creating .venv on first use), `make test` runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+CONFIG ?= configs/leduc.yaml
+RUN    ?= runs/$(shell date +%Y%m%d-%H%M%S)
+ARGS   ?=
+
+.PHONY: venv train test slow stress bench tree-stats clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+train: venv
+	$(PY) -m holdem.cli.train_blueprint --config $(CONFIG) --logdir $(RUN) $(ARGS)
+
+test: venv
+	$(PY) -m pytest -q
+
+# long soak/stress/exhaustive runs, not part of `make test`
+slow stress: venv
+	$(PY) -m pytest -q -m slow
+
+bench: venv
+	$(PY) benchmarks/bench_kernel.py
+	$(PY) benchmarks/bench_evaluator.py
+
+tree-stats: venv
+	$(PY) -m holdem.cli.tree_stats --config $(CONFIG)
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache
