@@ -20,7 +20,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 import yaml
@@ -30,6 +30,7 @@ from holdem.io.metrics import MetricsWriter, table_statistics
 from holdem.io.snapshot import SnapshotError, list_snapshots, load_snapshot, prune_snapshots, save_snapshot
 from holdem.mccfr.external_sampling import STAT_NODES, Tables
 from holdem.mccfr.solver import Problem, Solver, build_problem
+from holdem.parallel.coordinator import WorkerFailure
 
 SMALL_GAME_DEALS = 100_000
 
@@ -38,11 +39,12 @@ class Engine(Protocol):
     """What the run loop needs from whoever runs the kernel."""
 
     iteration: int
+    chunk: int  # iterations per advance() call between progress updates
 
     @property
     def tables(self) -> Tables: ...
 
-    def advance(self, iterations: int) -> None: ...
+    def advance(self, iterations: int, should_stop: Callable[[], bool]) -> None: ...
 
     def rng_states(self) -> list[int]: ...
 
@@ -58,6 +60,7 @@ class LocalEngine:
 
     def __init__(self, problem: Problem, cfg: RunConfig):
         self.solver = Solver(problem, cfg.solver, seed=cfg.train.seed)
+        self.chunk = cfg.train.batch_size
 
     @property
     def iteration(self) -> int:
@@ -69,8 +72,8 @@ class LocalEngine:
         """The tables."""
         return self.solver.tables
 
-    def advance(self, iterations: int) -> None:
-        """Run ``iterations`` iterations."""
+    def advance(self, iterations: int, should_stop: Callable[[], bool] = lambda: False) -> None:
+        """Run ``iterations`` iterations (one short kernel call: no need to check should_stop)."""
         self.solver.run(iterations)
 
     def rng_states(self) -> list[int]:
@@ -197,6 +200,7 @@ class Run:
         self.elapsed_before = float(resumed.get("elapsed", 0.0)) if resumed else 0.0
         self.last_snapshot = "none"
         self.last_full = -1  # iteration of the last record with statistics
+        self.events_logged = 0
         self.deals = None
         if problem.layout.num_rows and _deal_count(problem) <= SMALL_GAME_DEALS:
             from holdem.mccfr.best_response import deal_table
@@ -227,6 +231,9 @@ class Run:
         rec: dict[str, Any] = {"iteration": self.engine.iteration, "elapsed": round(elapsed, 3),
                                "iterations_per_s": round(rate, 1)}
         rec.update(self.engine.status())
+        for event in getattr(self.engine, "events", [])[self.events_logged:]:
+            metrics.write(dict(event, iteration=self.engine.iteration))
+        self.events_logged = len(getattr(self.engine, "events", []))
         if full:
             self.last_full = self.engine.iteration
             tb = self.engine.tables
@@ -236,6 +243,7 @@ class Run:
             if expl is not None:
                 rec["exploitability"] = expl
         metrics.write(rec)
+        self._write_status("running")
         return rec
 
     def loop(self) -> int:
@@ -249,6 +257,7 @@ class Run:
         next_eval = _next_multiple(self.engine.iteration, t.eval_interval)
         self._write_status("running")
         status = "finished"
+        failure = None
         with _StopFlag() as stop:
             try:
                 window_t, window_it = start, self.engine.iteration
@@ -260,9 +269,9 @@ class Run:
                     if t.time_budget is not None and time.time() - start >= t.time_budget:
                         status = "time budget spent"
                         break
-                    goal = min(t.iters, self.engine.iteration + t.batch_size,
+                    goal = min(t.iters, self.engine.iteration + self.engine.chunk,
                                next_checkpoint or t.iters, next_eval or t.iters)
-                    self.engine.advance(goal - self.engine.iteration)
+                    self.engine.advance(goal - self.engine.iteration, lambda: stop.signal is not None)
                     now = time.time()
                     if now > window_t:
                         rate = 0.7 * rate + 0.3 * (self.engine.iteration - window_it) / (now - window_t) \
@@ -291,6 +300,9 @@ class Run:
                                   f"snapshot {self.last_snapshot}")
             except KeyboardInterrupt:
                 status = "interrupted"
+            except WorkerFailure as e:
+                status = "worker failure"
+                failure = str(e)
             finally:
                 elapsed = self.elapsed_before + time.time() - start
                 try:
@@ -303,11 +315,15 @@ class Run:
                     self._write_status(status)
         print(f"holdem: {status} at iteration {self.engine.iteration:,} after {elapsed:.1f}s; "
               f"final snapshot in {self.run_dir / 'final'}", file=sys.stderr)
+        if failure is not None:
+            print(f"holdem: error: {failure}", file=sys.stderr)
+            return 1
         return 0
 
     def _write_status(self, status: str) -> None:
         info = {"pid": os.getpid(), "status": status, "updated": time.time(),
-                "iteration": self.engine.iteration}
+                "iteration": self.engine.iteration,
+                "worker_pids": self.engine.status().get("worker_pids", [os.getpid()])}
         tmp = self.run_dir / ".run.json.tmp"
         tmp.write_text(json.dumps(info))
         os.replace(tmp, self.run_dir / "run.json")
@@ -328,8 +344,13 @@ def _deal_count(problem: Problem) -> int:
 
 
 def make_engine(problem: Problem, cfg: RunConfig) -> Engine:
-    """A local engine for one worker, the shared-memory coordinator for more."""
-    return LocalEngine(problem, cfg)
+    """In-process for one worker (deterministic), the shared-memory coordinator for more."""
+    from holdem.parallel.coordinator import ParallelEngine, resolve_workers
+
+    workers = resolve_workers(cfg.train.num_workers)
+    if workers == 1:
+        return LocalEngine(problem, cfg)
+    return ParallelEngine(problem, cfg, workers)
 
 
 def train(cfg: RunConfig, logdir: Path | None = None, resume_from: Path | None = None) -> tuple[int, Path]:

@@ -17,7 +17,9 @@ def hand_payoffs(contrib: np.ndarray, active: int, values: np.ndarray, out: np.n
     fold, ``values[p]`` the showdown strength (higher wins; ignored when one player is left).
     Side pots: each contribution level of an active player caps a slice of the pot that only
     active players who reached that level can win; chips above the highest level return to
-    whoever put them in (an uncalled bet). Shares may be fractional (odd chips split evenly).
+    whoever put them in (an uncalled bet). Chips stay integers: a slice that does not divide
+    evenly gives its odd chips one each to the tied winners in seat order starting from the
+    first seat left of the button (seat 0; heads-up, seat 1, since seat 0 is the button).
     """
     n = contrib.shape[0]
     for p in range(n):
@@ -42,10 +44,16 @@ def hand_payoffs(contrib: np.ndarray, active: int, values: np.ndarray, out: np.n
                     winners = 1
                 elif values[p] == values[best]:
                     winners += 1
-        share = slice_chips / winners
-        for p in range(n):
+        share = slice_chips // winners
+        odd = slice_chips - share * winners
+        first = 1 if n == 2 else 0
+        for k in range(n):
+            p = (first + k) % n
             if (active >> p) & 1 and contrib[p] >= level and values[p] == values[best]:
                 out[p] += share
+                if odd > 0:
+                    out[p] += 1
+                    odd -= 1
         prev = level
     # folded chips above every active level (cannot happen in a legal hand) go to the pot's
     # last eligible winner so that chips are always conserved
