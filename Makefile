@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 CONFIG ?= configs/leduc.yaml
 RUN    ?= runs/$(shell date +%Y%m%d-%H%M%S)
+WORKERS ?= 0
 ARGS   ?=
 
 .PHONY: venv train test slow stress bench tree-stats clean
@@ -17,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 train: venv
-	$(PY) -m holdem.cli.train_blueprint --config $(CONFIG) --logdir $(RUN) $(ARGS)
+	$(PY) -m holdem.cli.train_blueprint --config $(CONFIG) --logdir $(RUN) --num-workers $(WORKERS) $(ARGS)
 
 test: venv
 	$(PY) -m pytest -q

@@ -135,14 +135,14 @@ def prepare_run_dir(cfg: RunConfig, logdir: Path | None, resume: Path | None) ->
 
 
 class _StopFlag:
-    """Turns SIGINT/SIGTERM into a flag the loop checks between batches."""
+    """Turns SIGINT/SIGTERM/SIGHUP into a flag the loop checks between (and during) batches."""
 
     def __init__(self):
         self.signal: int | None = None
         self.previous: dict[int, Any] = {}
 
     def __enter__(self) -> "_StopFlag":
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             self.previous[sig] = signal.signal(sig, self._handle)
         return self
 

@@ -19,3 +19,6 @@ def run_cli(main: Callable[[], int]) -> int:
     except (SpecError, SnapshotError, RunError, ValueError, FileNotFoundError) as e:
         print(f"holdem: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("holdem: interrupted", file=sys.stderr)
+        return 130
