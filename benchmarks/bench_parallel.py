@@ -23,7 +23,7 @@ from holdem.parallel.coordinator import ParallelEngine
 def measure(game: str, workers: int, seconds: float, batch: int) -> dict:
     """Throughput and resource use of one configuration."""
     problem = build_problem(preset(game))
-    cfg = RunConfig(problem.spec, "lossless", SolverConfig(discount_interval=10**9, lcfr_threshold=0),
+    cfg = RunConfig(problem.spec, {"kind": "lossless"}, SolverConfig(discount_interval=10**9, lcfr_threshold=0),
                     TrainConfig(num_workers=workers, batch_size=batch))
     engine = ParallelEngine(problem, cfg, workers)
     try:

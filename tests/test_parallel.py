@@ -54,7 +54,7 @@ def no_leftovers():
 
 
 def _cfg(spec, workers: int, **train) -> RunConfig:
-    return RunConfig(spec, "lossless", SolverConfig(discount_interval=10_000, lcfr_threshold=10**9),
+    return RunConfig(spec, {"kind": "lossless"}, SolverConfig(discount_interval=10_000, lcfr_threshold=10**9),
                      TrainConfig(num_workers=workers, **train))
 
 

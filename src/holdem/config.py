@@ -18,10 +18,10 @@ from typing import Any
 
 import yaml
 
+from holdem.abstraction.card_abstraction import check_abstraction
 from holdem.game.spec import GameSpec, SpecError, spec_from_dict
 from holdem.mccfr.solver import SolverConfig, solver_config_from_dict
 
-ABSTRACTIONS = ("lossless",)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class RunConfig:
     """A whole run: the game, its card abstraction, the solver and the training budget."""
 
     game: GameSpec
-    abstraction: str = "lossless"
+    abstraction: dict[str, Any] = field(default_factory=lambda: {"kind": "lossless"})
     solver: SolverConfig = field(default_factory=SolverConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
@@ -125,9 +125,7 @@ def config_from_dict(data: Any, where: str = "config") -> RunConfig:
     if "game" not in data:
         raise SpecError(f"{where}: missing key 'game': name a preset (kuhn, leduc, ...) or give game fields")
     game = spec_from_dict(data["game"])
-    abstraction = data.get("abstraction", "lossless")
-    if abstraction not in ABSTRACTIONS:
-        raise SpecError(f"abstraction: invalid value {abstraction!r}: use one of {ABSTRACTIONS}")
+    abstraction = check_abstraction(data.get("abstraction", "lossless"))
     return RunConfig(game, abstraction, solver_config_from_dict(data.get("solver")),
                      train_config_from_dict(data.get("train")))
 

@@ -361,7 +361,7 @@ def train(cfg: RunConfig, logdir: Path | None = None, resume_from: Path | None =
         raise RunError(f"{snapshot_path}: snapshot is of a different game or card abstraction than the "
                        "config; resume with the run's own config.yaml")
     run_dir = prepare_run_dir(cfg, logdir, snapshot_path)
-    problem = build_problem(cfg.game)
+    problem = build_problem(cfg.game, cfg.abstraction)
     engine = make_engine(problem, cfg)
     try:
         if resumed_arrays is not None:

@@ -5,9 +5,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from holdem.abstraction import lossless
-from holdem.game.spec import GameSpec
-from holdem.mccfr.deal import ABSTRACTION_LOSSLESS
+from typing import Any
+
+from holdem.abstraction import hand_strength, lossless
+from holdem.game.spec import GameSpec, SpecError
+from holdem.mccfr.deal import ABSTRACTION_HAND_STRENGTH, ABSTRACTION_LOSSLESS
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,12 @@ class CardAbstraction:
     spec: GameSpec
 
     def bucket_cards(self, street: int, bucket: int) -> tuple[str, str]:
-        """(hole cards, board cards) of a lossless bucket, e.g. ('Kh', 'Js')."""
+        """(hole cards, board cards) of a bucket: exact cards ('Kh', 'Js') for lossless, a class
+        ('AKs', '') preflop or a strength bucket ('hs12/50', '') after, for hand-strength."""
+        if self.kind == ABSTRACTION_HAND_STRENGTH:
+            if street == 0:
+                return hand_strength.preflop_label(bucket), ""
+            return f"hs{bucket}/{int(self.num_buckets[street])}", ""
         views = _views_cache(self.spec, street)
         view = views[bucket]
         h = self.spec.hole_cards
@@ -39,6 +46,14 @@ class CardAbstraction:
         cards = hole_ids + board_ids
         if len(set(cards)) != len(cards):
             raise ValueError(f"duplicate card in {hole!r} {board!r}")
+        if self.kind == ABSTRACTION_HAND_STRENGTH:
+            if street == 0:
+                return int(hand_strength.preflop_class(hole_ids[0], hole_ids[1]))
+            hs = np.zeros(1, dtype=np.int64)
+            hand_strength.hand_strengths(np.array([hole_ids], dtype=np.int64),
+                                         np.array(board_ids, dtype=np.int64), len(board_ids), hs)
+            return int(hand_strength.hs_bucket(int(hs[0]), self.table, int(self.offset[street]),
+                                               int(self.offset[street + 1])))
         view = tuple(sorted(hole_ids))
         start = 0
         for st in range(1, street + 1):
@@ -82,3 +97,50 @@ def lossless_abstraction(spec: GameSpec) -> CardAbstraction:
     """Exact cards as buckets (small decks only)."""
     table, offset, counts = lossless.build_tables(spec)
     return CardAbstraction("lossless", ABSTRACTION_LOSSLESS, table, offset, counts, spec)
+
+
+def hand_strength_abstraction(spec: GameSpec, k_flop: int, k_turn: int, k_river: int) -> CardAbstraction:
+    """169 preflop classes, then hand-strength percentile buckets per street (Hold'em decks)."""
+    if spec.deck_size != 52 or spec.hole_cards != 2 or spec.board_cards != (0, 3, 1, 1):
+        raise SpecError(f"abstraction: hand-strength is for Texas Hold'em (52 cards, 2 hole cards, "
+                        f"boards 3/1/1); game {spec.name!r} differs: use lossless")
+    classes = np.array([[hand_strength.preflop_class(a, b) for b in range(52)] for a in range(52)],
+                       dtype=np.int32).ravel()
+    ks = [k_flop, k_turn, k_river]
+    parts = [classes] + [hand_strength.hs_cut_points(k, nb) for k, nb in zip(ks, (3, 4, 5))]
+    offset = np.cumsum([0] + [len(p) for p in parts]).astype(np.int64)
+    return CardAbstraction("hand-strength", ABSTRACTION_HAND_STRENGTH, np.concatenate(parts).astype(np.int32),
+                           offset, np.array([169] + ks, dtype=np.int64), spec)
+
+
+ABSTRACTION_KEYS = {"lossless": set(), "hand-strength": {"k_flop", "k_turn", "k_river"}}
+
+
+def check_abstraction(data: Any) -> dict[str, Any]:
+    """Validated abstraction config: 'lossless' or {kind: hand-strength, k_flop, k_turn, k_river}."""
+    if isinstance(data, str):
+        data = {"kind": data}
+    if not isinstance(data, dict) or data.get("kind") not in ABSTRACTION_KEYS:
+        kind = data.get("kind") if isinstance(data, dict) else data
+        raise SpecError(f"abstraction: invalid value {kind!r}: use one of {sorted(ABSTRACTION_KEYS)}")
+    out = {"kind": data["kind"]}
+    for key, value in data.items():
+        if key == "kind":
+            continue
+        if key not in ABSTRACTION_KEYS[data["kind"]]:
+            raise SpecError(f"abstraction.{key}: unknown key for kind {data['kind']!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+            raise SpecError(f"abstraction.{key}: invalid value {value!r}: use an integer from 1 to 10000")
+        out[key] = value
+    if data["kind"] == "hand-strength":
+        for key in ("k_flop", "k_turn", "k_river"):
+            out.setdefault(key, 50)
+    return out
+
+
+def make_abstraction(spec: GameSpec, data: Any = "lossless") -> CardAbstraction:
+    """The card abstraction a (validated) config asks for."""
+    cfg = check_abstraction(data)
+    if cfg["kind"] == "hand-strength":
+        return hand_strength_abstraction(spec, cfg["k_flop"], cfg["k_turn"], cfg["k_river"])
+    return lossless_abstraction(spec)

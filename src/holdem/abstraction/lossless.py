@@ -57,6 +57,7 @@ def build_tables(spec: GameSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         offsets.append(total)
         counts.append(len(keys))
         total += size
+    offsets.append(total)  # end marker: street s's table is offset[s]:offset[s + 1]
     return np.concatenate(tables), np.array(offsets, dtype=np.int64), np.array(counts, dtype=np.int64)
 
 

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         from holdem.mccfr.solver import build_problem
 
         cfg = load_config(args.config)
-        problem = build_problem(cfg.game)
+        problem = build_problem(cfg.game, cfg.abstraction)
         tree, layout = problem.tree, problem.layout
         decision = tree.player >= 0
         nodes = np.bincount(tree.street[decision], minlength=tree.num_streets)

@@ -55,7 +55,7 @@ def load_blueprint(path: str | Path) -> Blueprint:
     cfg = config_from_dict(meta["config"])
     if cfg.problem_hash() != meta["problem_hash"]:
         raise SnapshotError(f"{snap / 'meta.json'}: config and problem hash disagree; the snapshot was modified")
-    problem = build_problem(cfg.game)
+    problem = build_problem(cfg.game, cfg.abstraction)
     shape = (problem.layout.num_rows, problem.layout.max_actions)
     if arrays["strategy"].shape != shape:
         raise SnapshotError(f"{snap / 'tables.npz'}: tables of shape {arrays['strategy'].shape}, the game needs {shape}")

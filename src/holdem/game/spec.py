@@ -149,8 +149,8 @@ def validate(spec: GameSpec, where: str = "game") -> GameSpec:
             raise bad("allin_threshold", spec.allin_threshold, "use a fraction in (0, 1]")
     if spec.showdown not in SHOWDOWN_KINDS:
         raise bad("showdown", spec.showdown, f"use one of {SHOWDOWN_KINDS}")
-    if spec.showdown == "best-five" and spec.hole_cards + sum(spec.board_cards) < 5:
-        raise bad("showdown", spec.showdown, "best-five needs at least 5 cards per player")
+    if spec.showdown == "best-five" and not 5 <= spec.hole_cards + sum(spec.board_cards) <= 7:
+        raise bad("showdown", spec.showdown, "best-five needs 5 to 7 cards per player (hole + board)")
     first = spec.first_to_act or default_first_to_act(n, streets, any(spec.blinds))
     if len(first) != streets or any((not isinstance(f, int)) or not 0 <= f < n for f in first):
         raise bad("first_to_act", first, f"give {streets} seat numbers in [0, {n - 1}]")

@@ -11,11 +11,13 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from holdem.abstraction.hand_strength import hand_strengths, hs_bucket
+from holdem.evaluator import eval5, eval6, eval7
 from holdem.game.spec import GameSpec
 from holdem.mccfr.rng import next_below
 
 SHOWDOWN_RANK, SHOWDOWN_PAIR_RANK, SHOWDOWN_BEST_FIVE = 0, 1, 2
-ABSTRACTION_LOSSLESS = 0
+ABSTRACTION_LOSSLESS, ABSTRACTION_HAND_STRENGTH = 0, 1
 
 
 class DealModel(NamedTuple):
@@ -29,8 +31,8 @@ class DealModel(NamedTuple):
     showdown: int
     card_global: np.ndarray   # int64 [deck]: id rank*4+suit of each deck card (for the evaluator)
     abstraction: int
-    bucket_table: np.ndarray  # int32: per-street tables, flattened
-    bucket_offset: np.ndarray  # int64 [streets]
+    bucket_table: np.ndarray  # int32: per-street tables (or cut points), flattened
+    bucket_offset: np.ndarray  # int64 [streets + 1]: where each street's part starts (and the end)
 
 
 def deal_size(dm: DealModel) -> int:
@@ -93,6 +95,9 @@ def sample_deal(dm: DealModel, deck: np.ndarray, rng: np.ndarray, deal: np.ndarr
 @njit(cache=True)
 def deal_buckets(dm: DealModel, deal: np.ndarray, buckets: np.ndarray) -> None:
     """``buckets[p, s]``: player p's card-abstraction bucket on street s."""
+    if dm.abstraction == ABSTRACTION_HAND_STRENGTH:
+        _hand_strength_buckets(dm, deal, buckets)
+        return
     h = dm.hole_cards
     base = dm.num_players * h
     streets = dm.board_start.shape[0] - 1
@@ -107,12 +112,46 @@ def deal_buckets(dm: DealModel, deal: np.ndarray, buckets: np.ndarray) -> None:
 
 
 @njit(cache=True)
+def _hand_strength_buckets(dm: DealModel, deal: np.ndarray, buckets: np.ndarray) -> None:
+    """Preflop class from a 52x52 table; later streets: HS percentile bucket (hand_strength)."""
+    n = dm.num_players
+    holes = np.empty((n, 2), dtype=np.int64)
+    for p in range(n):
+        holes[p, 0] = deal[2 * p]
+        holes[p, 1] = deal[2 * p + 1]
+        buckets[p, 0] = dm.bucket_table[dm.bucket_offset[0] + holes[p, 0] * 52 + holes[p, 1]]
+    board = deal[2 * n:]
+    hs = np.empty(n, dtype=np.int64)
+    for s in range(1, dm.board_start.shape[0] - 1):
+        hand_strengths(holes, board, dm.board_start[s + 1], hs)
+        for p in range(n):
+            buckets[p, s] = hs_bucket(hs[p], dm.bucket_table, dm.bucket_offset[s], dm.bucket_offset[s + 1])
+
+
+@njit(cache=True)
 def showdown_values(dm: DealModel, deal: np.ndarray, values: np.ndarray) -> None:
     """``values[p]``: strength of player p's hand on the full board (higher wins)."""
     h = dm.hole_cards
     base = dm.num_players * h
     board = dm.board_start[-1]
     ns = dm.num_suits
+    if dm.showdown == SHOWDOWN_BEST_FIVE:
+        cards = np.empty(7, dtype=np.int64)
+        for p in range(dm.num_players):
+            k = 0
+            for i in range(h):
+                cards[k] = dm.card_global[deal[p * h + i]]
+                k += 1
+            for j in range(board):
+                cards[k] = dm.card_global[deal[base + j]]
+                k += 1
+            if k == 7:
+                values[p] = eval7(cards[0], cards[1], cards[2], cards[3], cards[4], cards[5], cards[6])
+            elif k == 6:
+                values[p] = eval6(cards[0], cards[1], cards[2], cards[3], cards[4], cards[5])
+            else:
+                values[p] = eval5(cards[0], cards[1], cards[2], cards[3], cards[4])
+        return
     for p in range(dm.num_players):
         high = 0  # hole ranks, highest first, as one number: lexicographic high-card order
         for i in range(h - 1, -1, -1):

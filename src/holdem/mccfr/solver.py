@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from holdem.abstraction.card_abstraction import CardAbstraction, lossless_abstraction
+from holdem.abstraction.card_abstraction import CardAbstraction, make_abstraction
 from holdem.game.spec import GameSpec, SpecError
 from holdem.game.tree import BettingTree, build_tree
 from holdem.mccfr import schedules
@@ -92,11 +92,11 @@ class Problem:
         return self.layout.node_info, self.layout.contrib, self.layout.edge_child, self.deal_model
 
 
-def build_problem(spec: GameSpec, abstraction: CardAbstraction | None = None) -> Problem:
+def build_problem(spec: GameSpec, abstraction: CardAbstraction | str | dict[str, Any] = "lossless") -> Problem:
     """Game spec -> betting tree -> card abstraction -> row map -> kernel arrays."""
     tree = build_tree(spec)
-    if abstraction is None:
-        abstraction = lossless_abstraction(spec)
+    if not isinstance(abstraction, CardAbstraction):
+        abstraction = make_abstraction(spec, abstraction)
     layout = build_layout(tree, abstraction.num_buckets)
     dm = make_deal_model(spec, abstraction.kind, abstraction.table, abstraction.offset)
     return Problem(spec, tree, abstraction, layout, dm)

@@ -52,7 +52,7 @@ def worker_main(worker_id: int, conn: Connection, specs: dict[str, ArraySpec], c
         from holdem.mccfr.solver import build_problem
 
         cfg = config_from_dict(config)
-        problem = build_problem(cfg.game)
+        problem = build_problem(cfg.game, cfg.abstraction)
         shared = SharedArrays.attach(specs)
         tables = Tables(shared["regret"], shared["strategy"], shared["updates"], shared["locks"])
         params = cfg.solver.params(problem.spec)
