@@ -14,17 +14,28 @@ import time
 
 import psutil
 
-from holdem.config import RunConfig, TrainConfig
+from dataclasses import replace
+
+from holdem.config import RunConfig, TrainConfig, load_config
 from holdem.game.spec import preset
 from holdem.mccfr.solver import SolverConfig, build_problem
 from holdem.parallel.coordinator import ParallelEngine
 
 
+def run_config(game: str, workers: int, batch: int) -> RunConfig:
+    """A preset name (lossless) or a config file; no discount barriers while measuring."""
+    if game.endswith(".yaml"):
+        cfg = load_config(game)
+    else:
+        cfg = RunConfig(preset(game), {"kind": "lossless"})
+    return replace(cfg, solver=replace(cfg.solver, discount_interval=10**9, lcfr_threshold=0),
+                   train=TrainConfig(num_workers=workers, batch_size=batch))
+
+
 def measure(game: str, workers: int, seconds: float, batch: int) -> dict:
     """Throughput and resource use of one configuration."""
-    problem = build_problem(preset(game))
-    cfg = RunConfig(problem.spec, {"kind": "lossless"}, SolverConfig(discount_interval=10**9, lcfr_threshold=0),
-                    TrainConfig(num_workers=workers, batch_size=batch))
+    cfg = run_config(game, workers, batch)
+    problem = build_problem(cfg.game, cfg.abstraction)
     engine = ParallelEngine(problem, cfg, workers)
     try:
         engine.advance(batch * workers)  # warm up: every worker has run a batch
@@ -50,13 +61,14 @@ def measure(game: str, workers: int, seconds: float, batch: int) -> dict:
 def main() -> None:
     """Print the table."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--games", nargs="+", default=["leduc"])
+    p.add_argument("--games", nargs="+", default=["leduc", "configs/nlhe-hu-small.yaml"],
+                   help="preset names or config files")
     p.add_argument("--workers", nargs="+", type=int, default=[1, 2, 4])
     p.add_argument("--seconds", type=float, default=8.0)
     p.add_argument("--batch-size", type=int, default=5_000)
     args = p.parse_args()
     print(f"{psutil.cpu_count(logical=True)} logical cores")
-    print(f"{'game':<8} {'workers':>7} {'iter/s':>12} {'x 1 worker':>10} {'worker CPU%':>22} "
+    print(f"{'game':<26} {'workers':>7} {'iter/s':>12} {'x 1 worker':>10} {'worker CPU%':>22} "
           f"{'pipe B/batch':>12} {'USS all MiB':>11} {'tables MiB':>10}")
     for game in args.games:
         base = None
@@ -64,7 +76,7 @@ def main() -> None:
             r = measure(game, w, args.seconds, args.batch_size)
             base = base or r["its"]
             cpu = " ".join(f"{c:.0f}" for c in r["cpu"])
-            print(f"{game:<8} {w:>7} {r['its']:>12,.0f} {r['its'] / base:>10.2f} {cpu:>22} "
+            print(f"{game:<26} {w:>7} {r['its']:>12,.0f} {r['its'] / base:>10.2f} {cpu:>22} "
                   f"{r['pipe']:>12.0f} {r['uss'] / 2**20:>11.1f} {r['tables'] / 2**20:>10.3f}", flush=True)
 
 

@@ -24,3 +24,14 @@ if "NUMBA_CACHE_DIR" not in os.environ:
     os.environ["NUMBA_CACHE_DIR"] = _numba_cache_dir()
 
 __version__ = "0.1.0"
+
+_LAZY = {"parse_cards": "holdem.cards", "format_cards": "holdem.cards", "evaluate": "holdem.evaluator",
+         "evaluate_batch": "holdem.evaluator", "category_name": "holdem.evaluator"}
+
+
+def __getattr__(name: str):
+    """``from holdem import parse_cards, evaluate, evaluate_batch`` without importing numba eagerly."""
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'holdem' has no attribute {name!r}")

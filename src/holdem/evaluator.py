@@ -35,7 +35,10 @@ Numba-callable kernels (for other ``@njit`` code): :func:`eval5`, :func:`eval6`,
 :func:`eval7` taking card ids as separate integer arguments, and :func:`eval7_arr`
 ``(cards, offset)`` reading seven consecutive ids. They do not validate their input (they
 are the inner loop of the solver); the Python entry points :func:`evaluate` and
-:func:`evaluate_batch` do.
+:func:`evaluate_batch` do. The tables are module-level arrays that numba freezes into the
+compiled code as constants, so a caller's on-disk numba cache embeds them too; the cache
+directory is keyed by the package's source files (see holdem/__init__.py), so a change here
+recompiles every caller.
 """
 from __future__ import annotations
 
@@ -187,44 +190,40 @@ def _enumerate_rank_multisets(keys):
 
 
 @njit(cache=True)
-def _popcount13(m):
-    n = 0
-    while m:
-        m &= m - 1
-        n += 1
-    return n
+def _raw_scores(counts):
+    """_raw_from_counts for every row of a (n, 13) count array."""
+    out = np.empty(counts.shape[0], np.int64)
+    for i in range(counts.shape[0]):
+        out[i] = _raw_from_counts(counts[i])
+    return out
 
 
 @njit(cache=True)
-def _row_displace(keys, shift, table_bits):
+def _flush_raw_scores(masks):
+    """_raw_from_flush_mask for every mask."""
+    out = np.empty(masks.shape[0], np.int64)
+    for i in range(masks.shape[0]):
+        out[i] = _raw_from_flush_mask(masks[i])
+    return out
+
+
+@njit(cache=True)
+def _row_displace(grouped, start, order, shift, table_bits):
     """Displacements such that (key + disp[key >> shift]) & (2**table_bits - 1) is injective.
 
-    Keys are grouped into rows of 2**shift consecutive values; each row gets one
-    displacement. Fullest rows go first and every row starts probing at its own pseudo-random
-    point, so free slots stay evenly spread and each probe succeeds quickly (a classic
-    hash-and-displace perfect hash; the build takes milliseconds).
+    ``grouped`` holds the keys sorted, ``start[row]:start[row + 1]`` the keys of one row of
+    2**shift consecutive values, ``order`` the rows fullest first. Each row gets one
+    displacement; every row starts probing at its own pseudo-random point, so free slots stay
+    evenly spread and probes succeed quickly (hash-and-displace; the build takes milliseconds).
     """
     size = 1 << table_bits
     mask = size - 1
-    nrows = (keys.max() >> shift) + 1
-    cnt = np.zeros(nrows, np.int64)
-    for k in keys:
-        cnt[k >> shift] += 1
-    start = np.zeros(nrows + 1, np.int64)
-    for i in range(nrows):
-        start[i + 1] = start[i] + cnt[i]
-    grouped = np.empty(len(keys), np.int64)
-    fill = start[:-1].copy()
-    for k in keys:
-        r = k >> shift
-        grouped[fill[r]] = k
-        fill[r] += 1
-    order = np.argsort(-cnt, kind="mergesort")
     occupied = np.zeros(size, np.bool_)
-    disp = np.zeros(nrows, np.int32)
+    disp = np.zeros(len(start) - 1, np.int32)
     for row in order:
-        if cnt[row] == 0:
+        if start[row + 1] == start[row]:
             break
+        # odd multiplier (~2**16 / golden ratio): scatters the rows' first probes over the table
         d = (row * 40503) & mask
         placed = False
         for _ in range(size):
@@ -244,50 +243,45 @@ def _row_displace(keys, shift, table_bits):
     return disp
 
 
-@njit(cache=True)
-def _build_tables(keys, shift, table_bits):
+def _build_tables(
+    keys: np.ndarray, shift: int, table_bits: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(RANK_DISPLACE, RANK_VALUES, FLUSH_VALUES) for the given rank keys; ~30 ms."""
     sums, sizes, counts = _enumerate_rank_multisets(keys)
     if len(np.unique(sums)) != len(sums):
         raise ValueError("RANK_KEYS do not give distinct sums for all rank multisets")
+    sel = (sizes >= 5) & (sizes <= 7)
+    rank_keys, rank_raw = sums[sel], _raw_scores(counts[sel])
+
+    masks = np.arange(8192, dtype=np.int64)
+    popcount = ((masks[:, None] >> np.arange(13)) & 1).sum(axis=1)
+    flush_masks = masks[popcount >= 5]
+    flush_raw = _flush_raw_scores(flush_masks)
 
     # The 7,462 five-card classes: 6,175 non-flush rank multisets + 1,287 suited rank masks.
-    sel = np.nonzero((sizes >= 5) & (sizes <= 7))[0]
-    raw_sel = np.empty(len(sel), np.int64)
-    for i in range(len(sel)):
-        raw_sel[i] = _raw_from_counts(counts[sel[i]])
-    flush_raw = np.full(8192, -1, np.int64)
-    for m in range(8192):
-        if _popcount13(m) >= 5:
-            flush_raw[m] = _raw_from_flush_mask(m)
-    flush5 = np.empty(1287, np.int64)
-    n5 = 0
-    for m in range(8192):
-        if _popcount13(m) == 5:
-            flush5[n5] = flush_raw[m]
-            n5 += 1
-    five = np.concatenate((raw_sel[sizes[sel] == 5], flush5))
-    classes = np.unique(five)
+    five_card = np.concatenate((rank_raw[sizes[sel] == 5], flush_raw[popcount[flush_masks] == 5]))
+    classes = np.unique(five_card)
     if len(classes) != 7462:
-        raise ValueError("five-card class count is not 7462")
+        raise ValueError(f"found {len(classes)} five-card classes, expected 7462")
     # value = category << 12 | dense index within the category
-    cls_val = np.empty(len(classes), np.int64)
-    unit = _B**5
-    first = 0
-    for i in range(len(classes)):
-        if i > 0 and classes[i] // unit != classes[i - 1] // unit:
-            first = i
-        cls_val[i] = ((classes[i] // unit) << CATEGORY_SHIFT) | (i - first)
+    cats = classes // _B**5
+    first_of_cat = np.searchsorted(cats, cats)
+    class_values = (cats << CATEGORY_SHIFT) | (np.arange(len(classes)) - first_of_cat)
 
-    rank_keys = sums[sel]
-    disp = _row_displace(rank_keys, shift, table_bits)
+    order_keys = np.argsort(rank_keys)
+    grouped = rank_keys[order_keys]
+    row_counts = np.bincount(grouped >> shift)
+    start = np.concatenate(([0], np.cumsum(row_counts)))
+    row_order = np.argsort(-row_counts, kind="stable")
+    disp = _row_displace(grouped, start, row_order, shift, table_bits)
+    mask = (1 << table_bits) - 1
     values = np.zeros(1 << table_bits, np.uint16)
-    for i in range(len(sel)):
-        k = rank_keys[i]
-        values[(k + disp[k >> shift]) & ((1 << table_bits) - 1)] = cls_val[np.searchsorted(classes, raw_sel[i])]
+    slots = (rank_keys + disp[rank_keys >> shift]) & mask
+    if len(np.unique(slots)) != len(slots):
+        raise ValueError("row displacement is not injective")
+    values[slots] = class_values[np.searchsorted(classes, rank_raw)]
     flush_values = np.zeros(8192, np.uint16)
-    for m in range(8192):
-        if flush_raw[m] >= 0:
-            flush_values[m] = cls_val[np.searchsorted(classes, flush_raw[m])]
+    flush_values[flush_masks] = class_values[np.searchsorted(classes, flush_raw)]
     return disp, values, flush_values
 
 

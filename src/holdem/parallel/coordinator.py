@@ -45,6 +45,7 @@ NUM_STRIPES = 1024
 START_TIMEOUT = 300.0   # seconds for a worker to import, build the game and attach
 STOP_GRACE = 10.0       # seconds in-flight batches may take to finish after a stop request
 MAX_RESTARTS = 20
+PREFETCH = 2            # batches queued per worker
 
 
 class WorkerFailure(RuntimeError):
@@ -58,7 +59,7 @@ class _Worker:
     conn: Connection
     pid: int = 0
     ready: bool = False
-    batch: tuple[int, int, int] | None = None  # (batch_id, t_start, count) in flight
+    batches: deque = field(default_factory=deque)  # (batch_id, t_start, count) sent, not done
     last_token: float = field(default_factory=time.time)
     stall_reported: bool = False
     rate: float = 0.0  # iterations/s of its last batch
@@ -204,7 +205,7 @@ class ParallelEngine:
             pending.append((t, count))
             t += count
         stopping_since: float | None = None
-        while pending or any(w.batch for w in self.workers.values()):
+        while pending or any(w.batches for w in self.workers.values()):
             if should_stop() and stopping_since is None:
                 stopping_since = time.time()
                 pending.clear()  # abandon what has not started; let running batches finish
@@ -212,12 +213,15 @@ class ParallelEngine:
                 self._abandon_running()
                 break
             for w in self.workers.values():
-                if pending and w.ready and w.batch is None and w.process.is_alive():
+                # keep PREFETCH batches queued per worker so it never idles waiting for us
+                while pending and w.ready and len(w.batches) < PREFETCH and w.process.is_alive():
                     t_start, count = pending.popleft()
-                    w.batch = (self.next_batch_id, t_start, count)
+                    batch = (self.next_batch_id, t_start, count)
                     self.next_batch_id += 1
-                    self.pipe_bytes += send(w.conn, ("run", *w.batch))
-                    w.last_token = time.time()
+                    if not w.batches:
+                        w.last_token = time.time()
+                    w.batches.append(batch)
+                    self.pipe_bytes += send(w.conn, ("run", *batch))
             lost = self._poll(1.0)
             pending.extendleft(reversed(lost))
             self._check_stalls()
@@ -255,9 +259,9 @@ class ParallelEngine:
             w.ready, w.pid = True, msg[2]
         elif msg[0] == "done":
             _, _, batch_id, count, seconds, stats, _ = msg
-            if w.batch is None or w.batch[0] != batch_id:
+            if not w.batches or w.batches[0][0] != batch_id:
                 return
-            w.batch = None
+            w.batches.popleft()
             w.rate = count / seconds if seconds > 0 else 0.0
             self.iteration += count
             self.batches_done += 1
@@ -270,13 +274,13 @@ class ParallelEngine:
             w.process.kill()
         w.process.join(5.0)
         freed = release_owned_by(self._tables.locks, w.worker_id + 1)
-        lost = [(w.batch[1], w.batch[2])] if w.batch is not None else []
+        lost = [(t_start, count) for _, t_start, count in w.batches]
         w.conn.close()
         event = {"event": "worker_died", "worker": w.worker_id, "pid": w.pid, "how": how.splitlines()[0],
-                 "locks_freed": freed, "batch_requeued": bool(lost), "time": time.time()}
+                 "locks_freed": freed, "batches_requeued": len(lost), "time": time.time()}
         self.events.append(event)
         self.log(f"worker {w.worker_id} (pid {w.pid}) {how}; freed {freed} lock(s)"
-                 + ("; its batch will run again" if lost else ""))
+                 + (f"; its {len(lost)} unfinished batch(es) will run again" if lost else ""))
         del self.workers[w.worker_id]
         if self.cfg.train.on_worker_failure == "stop":
             raise WorkerFailure(f"worker {w.worker_id} (pid {w.pid}) {how.splitlines()[0]}; stopping "
@@ -291,17 +295,17 @@ class ParallelEngine:
     def _abandon_running(self) -> None:
         """Stop waiting for in-flight batches after a stop request: kill those workers."""
         for w in list(self.workers.values()):
-            if w.batch is not None:
+            if w.batches:
                 self.log(f"abandoning the batch of worker {w.worker_id} (pid {w.pid}) to stop in time")
                 w.process.kill()
                 w.process.join(5.0)
                 release_owned_by(self._tables.locks, w.worker_id + 1)
-                w.batch = None
+                w.batches.clear()
 
     def _check_stalls(self) -> None:
         now = time.time()
         for w in self.workers.values():
-            if w.batch is not None and not w.stall_reported and now - w.last_token > self.cfg.train.stall_timeout:
+            if w.batches and not w.stall_reported and now - w.last_token > self.cfg.train.stall_timeout:
                 w.stall_reported = True
                 self.events.append({"event": "worker_stalled", "worker": w.worker_id, "pid": w.pid, "time": now})
                 self.log(f"worker {w.worker_id} (pid {w.pid}) sent no token for "
