@@ -96,6 +96,7 @@ class ParallelEngine:
                 self.shared.create("updates", (layout.num_rows,), np.int64),
                 self.shared.create("locks", (lock_array_len(NUM_STRIPES),), np.int32),
             )
+            self.kernel = self._share_game()
             self._warm_up()
             self.ctx = mp.get_context("spawn")
             for wid in range(num_workers):
@@ -168,6 +169,22 @@ class ParallelEngine:
     def _stream_seed(self) -> int:
         return (self.cfg.train.seed * 1_000_003 + self.iteration) & 0x7FFFFFFFFFFFFFFF
 
+    def _share_game(self) -> dict[str, Any]:
+        """Copy the read-only kernel arrays into shared memory; return what workers need."""
+        node_info, contrib, edge_child, dm = self.problem.kernel_args()
+        for key, arr in (("node_info", node_info), ("contrib", contrib), ("edge_child", edge_child)):
+            self.shared.create(key, arr.shape, arr.dtype)[...] = arr
+        deal_model: dict[str, Any] = {}
+        for name, value in dm._asdict().items():
+            if isinstance(value, np.ndarray):
+                key = f"dm_{name}"
+                self.shared.create(key, value.shape, value.dtype)[...] = value
+                deal_model[name] = ("shared", key)
+            else:
+                deal_model[name] = value
+        return {"deal_model": deal_model, "params": self.cfg.solver.params(self.problem.spec),
+                "max_depth": self.problem.layout.max_depth}
+
     def _warm_up(self) -> None:
         """Compile (or load) the kernel here, before spawning, so workers only load the cache."""
         layout = self.problem.layout
@@ -181,7 +198,7 @@ class ParallelEngine:
         parent, child = self.ctx.Pipe(duplex=True)
         proc = self.ctx.Process(
             target=worker_main, name=f"holdem-worker-{wid}", daemon=True,
-            args=(wid, child, self.shared.specs(), self.cfg.to_dict(), self._stream_seed(),
+            args=(wid, child, self.shared.specs(), self.kernel, self._stream_seed(),
                   wid + 1 + 1000 * self.generation))
         proc.start()
         child.close()
@@ -282,6 +299,8 @@ class ParallelEngine:
         self.log(f"worker {w.worker_id} (pid {w.pid}) {how}; freed {freed} lock(s)"
                  + (f"; its {len(lost)} unfinished batch(es) will run again" if lost else ""))
         del self.workers[w.worker_id]
+        if not w.ready:  # it never started: restarting would fail the same way
+            raise WorkerFailure(f"worker {w.worker_id} failed to start: {how}")
         if self.cfg.train.on_worker_failure == "stop":
             raise WorkerFailure(f"worker {w.worker_id} (pid {w.pid}) {how.splitlines()[0]}; stopping "
                                 "(--on-worker-failure stop)")

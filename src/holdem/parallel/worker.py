@@ -8,8 +8,10 @@ Protocol on the worker's end of a duplex pipe (every message a small pickled tup
                             ("done", worker_id, batch_id, count, seconds, stats, rng_state)
                             ("error", worker_id, message)
 
-The tables never cross the pipe: the kernel updates them in place in shared memory. A worker
-exits when told to, or when the pipe reaches EOF because the coordinator is gone.
+The tables never cross the pipe: the kernel updates them in place in shared memory. The
+read-only game arrays (betting tree, row map, card-abstraction tables) are shared the same
+way, so a worker neither rebuilds the game nor holds its own copy of it. A worker exits
+when told to, or when the pipe reaches EOF because the coordinator is gone.
 """
 from __future__ import annotations
 
@@ -39,26 +41,29 @@ def recv(conn: Connection) -> tuple[tuple, int]:
     return pickle.loads(data), len(data)
 
 
-def worker_main(worker_id: int, conn: Connection, specs: dict[str, ArraySpec], config: dict[str, Any],
+def worker_main(worker_id: int, conn: Connection, specs: dict[str, ArraySpec], kernel: dict[str, Any],
                 rng_seed: int, rng_stream: int) -> None:
-    """Entry point of a worker process (spawned)."""
+    """Entry point of a worker process (spawned).
+
+    ``kernel`` holds the scalars of the kernel call (deal-model numbers, solver parameters,
+    max_depth); every array comes from ``specs`` (shared memory).
+    """
     # Ctrl-C reaches the whole process group; only the coordinator decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     shared = None
     try:
-        from holdem.config import config_from_dict
+        from holdem.mccfr.deal import DealModel
         from holdem.mccfr.external_sampling import NUM_STATS, Tables, run_iterations
         from holdem.mccfr.rng import seed_state
-        from holdem.mccfr.solver import build_problem
 
-        cfg = config_from_dict(config)
-        problem = build_problem(cfg.game, cfg.abstraction)
         shared = SharedArrays.attach(specs)
         tables = Tables(shared["regret"], shared["strategy"], shared["updates"], shared["locks"])
-        params = cfg.solver.params(problem.spec)
+        dm = DealModel(**{k: (shared[v[1]] if isinstance(v, tuple) else v) for k, v in kernel["deal_model"].items()})
+        args = (shared["node_info"], shared["contrib"], shared["edge_child"], dm)
+        params = kernel["params"]
         rng = seed_state(rng_seed, rng_stream)
-        deck = np.arange(problem.spec.deck_size, dtype=np.int64)
-        args = problem.kernel_args()
+        deck = np.arange(dm.deck_size, dtype=np.int64)
+        max_depth = kernel["max_depth"]
         owner = worker_id + 1
         send(conn, ("ready", worker_id, os.getpid()))
         while True:
@@ -71,8 +76,7 @@ def worker_main(worker_id: int, conn: Connection, specs: dict[str, ArraySpec], c
             _, batch_id, t_start, count = msg
             stats = np.zeros(NUM_STATS)
             start = time.perf_counter()
-            run_iterations(*args, tables, params, owner, rng, deck, problem.layout.max_depth,
-                           t_start, count, stats)
+            run_iterations(*args, tables, params, owner, rng, deck, max_depth, t_start, count, stats)
             send(conn, ("done", worker_id, batch_id, count, time.perf_counter() - start,
                         stats.tolist(), int(rng[0])))
     except Exception:
