@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-CONFIG ?= configs/leduc.yaml
+CONFIG ?= configs/nlhe-hu-small.yaml
 RUN    ?= runs/$(shell date +%Y%m%d-%H%M%S)
 WORKERS ?= 0
 ARGS   ?=

@@ -23,34 +23,12 @@ from holdem.mccfr.policy import average_policy
 from holdem.mccfr.solver import SolverConfig
 from holdem.parallel.coordinator import ParallelEngine
 
+from conftest import segments
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _segments() -> set[str]:
-    return {p.name for p in Path("/dev/shm").glob("hd_*")} if Path("/dev/shm").is_dir() else set()
-
-
-def _children() -> list[psutil.Process]:
-    """Our child processes, except multiprocessing's long-lived resource tracker."""
-    out = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "resource_tracker" not in " ".join(child.cmdline()):
-                out.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return out
-
-
-@pytest.fixture(autouse=True)
-def no_leftovers():
-    before = _segments()
-    yield
-    deadline = time.time() + 10
-    while time.time() < deadline and (_segments() - before or _children()):
-        time.sleep(0.2)
-    assert not (_segments() - before), f"leaked segments: {_segments() - before}"
-    assert not _children(), f"child processes left behind: {_children()}"
+pytestmark = pytest.mark.usefixtures("no_leftovers")
 
 
 def _cfg(spec, workers: int, **train) -> RunConfig:
@@ -203,4 +181,4 @@ def test_coordinator_sigkill_leaves_nothing_running(tmp_path):
     # whatever the crash left, the next start sweeps (the resource tracker usually beats it)
     from holdem.parallel.shm import sweep_orphans
     sweep_orphans()
-    assert not any(name.startswith(f"hd_{proc.pid}_") for name in _segments())
+    assert not any(name.startswith(f"hd_{proc.pid}_") for name in segments())
