@@ -1,8 +1,8 @@
 """Shared fixtures: problems are built once per session (numba compiles once per machine)."""
 from __future__ import annotations
 
+import os
 import time
-from pathlib import Path
 
 import psutil
 import pytest
@@ -10,6 +10,7 @@ import pytest
 from holdem.game.spec import kuhn, leduc
 from holdem.mccfr.best_response import deal_table
 from holdem.mccfr.solver import build_problem
+from holdem.parallel import shm
 
 
 @pytest.fixture(scope="session")
@@ -33,27 +34,49 @@ def leduc_deals(leduc_problem):
 
 
 def segments() -> set[str]:
-    return {p.name for p in Path("/dev/shm").glob("hd_*")} if Path("/dev/shm").is_dir() else set()
+    """Names of the project's shared-memory segments now present."""
+    return set(shm.list_segments())
 
 
-def _children() -> list[psutil.Process]:
+def _children() -> set[int]:
     """Our child processes, except multiprocessing's long-lived resource tracker."""
-    out = []
-    for child in psutil.Process().children(recursive=True):
+    out = set()
+    for p in psutil.Process().children(recursive=True):
         try:
-            if "resource_tracker" not in " ".join(child.cmdline()):
-                out.append(child)
-        except psutil.NoSuchProcess:
+            if "resource_tracker" in " ".join(p.cmdline()):
+                continue
+        except psutil.Error:
             pass
+        out.add(p.pid)
     return out
+
+
+def _foreign(name: str) -> bool:
+    """A segment of another live process that is not ours (a concurrent run on this box)."""
+    pid = int(name.split("_")[1])
+    return pid != os.getpid() and psutil.pid_exists(pid) and pid not in _children()
 
 
 @pytest.fixture
 def no_leftovers():
-    before = segments()
+    """After the test: no new hd_* segment and no child process left (cleaned, then failed)."""
+    segs_before = segments()
+    kids_before = _children()
     yield
-    deadline = time.time() + 10
-    while time.time() < deadline and (segments() - before or _children()):
+    deadline = time.time() + 10  # exiting workers and the resource tracker need a moment
+    while time.time() < deadline and (segments() - segs_before or _children() - kids_before):
         time.sleep(0.2)
-    assert not (segments() - before), f"leaked segments: {segments() - before}"
-    assert not _children(), f"child processes left behind: {_children()}"
+    leaked = [n for n in segments() - segs_before if not _foreign(n)]
+    kids = _children() - kids_before
+    for n in leaked:
+        try:
+            os.unlink(shm.SHM_DIR / n)
+        except OSError:
+            pass
+    for pid in kids:
+        try:
+            psutil.Process(pid).kill()
+        except psutil.Error:
+            pass
+    assert not leaked, f"segments left behind: {leaked}"
+    assert not kids, f"child processes left behind: {kids}"

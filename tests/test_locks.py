@@ -6,7 +6,6 @@ import os
 import platform
 
 import numpy as np
-import psutil
 import pytest
 from numba import njit
 from numba.core.errors import TypingError
@@ -34,44 +33,7 @@ from holdem.parallel.locks import (
 SPAWN = mp.get_context("spawn")
 
 
-def _children() -> set[int]:
-    out = set()
-    for p in psutil.Process().children(recursive=True):
-        try:
-            if "resource_tracker" in " ".join(p.cmdline()):
-                continue  # multiprocessing's long-lived helper, not a test child
-        except psutil.Error:
-            pass
-        out.add(p.pid)
-    return out
-
-
-def _foreign(name: str) -> bool:
-    pid = int(name.split("_")[1])
-    return pid != os.getpid() and psutil.pid_exists(pid)
-
-
-@pytest.fixture(autouse=True)
-def _no_leftovers():
-    """After every test: no new hd_* segment and no child process left behind."""
-    segs_before = set(shm.list_segments())
-    kids_before = _children()
-    yield
-    # Segments of other live processes (concurrent runs on this box) are not ours.
-    leaked = [n for n in set(shm.list_segments()) - segs_before if not _foreign(n)]
-    kids = _children() - kids_before
-    for n in leaked:
-        try:
-            os.unlink(shm.SHM_DIR / n)
-        except OSError:
-            pass
-    for pid in kids:
-        try:
-            psutil.Process(pid).kill()
-        except psutil.Error:
-            pass
-    assert not leaked, f"segments left behind: {leaked}"
-    assert not kids, f"child processes left behind: {kids}"
+pytestmark = pytest.mark.usefixtures("no_leftovers")
 
 
 @njit(cache=True)

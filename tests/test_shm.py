@@ -21,44 +21,9 @@ SPAWN = mp.get_context("spawn")
 linux_only = pytest.mark.skipif(not shm._HAVE_DEV_SHM, reason="needs a listable /dev/shm")
 
 
-def _children() -> set[int]:
-    out = set()
-    for p in psutil.Process().children(recursive=True):
-        try:
-            if "resource_tracker" in " ".join(p.cmdline()):
-                continue  # multiprocessing's long-lived helper, not a test child
-        except psutil.Error:
-            pass
-        out.add(p.pid)
-    return out
+from conftest import _foreign as conftest_foreign
 
-
-def _foreign(name: str) -> bool:
-    pid = int(name.split("_")[1])
-    return pid != os.getpid() and psutil.pid_exists(pid)
-
-
-@pytest.fixture(autouse=True)
-def _no_leftovers():
-    """After every test: no new hd_* segment and no child process left behind."""
-    segs_before = set(shm.list_segments())
-    kids_before = _children()
-    yield
-    # Segments of other live processes (concurrent runs on this box) are not ours.
-    leaked = [n for n in set(shm.list_segments()) - segs_before if not _foreign(n)]
-    kids = _children() - kids_before
-    for n in leaked:
-        try:
-            os.unlink(shm.SHM_DIR / n)
-        except OSError:
-            pass
-    for pid in kids:
-        try:
-            psutil.Process(pid).kill()
-        except psutil.Error:
-            pass
-    assert not leaked, f"segments left behind: {leaked}"
-    assert not kids, f"child processes left behind: {kids}"
+pytestmark = pytest.mark.usefixtures("no_leftovers")
 
 
 def _exists(name: str) -> bool:
@@ -318,7 +283,7 @@ def test_too_large_for_dev_shm_precheck():
     assert isinstance(ei.value, MemoryError)
     msg = str(ei.value)
     assert "cannot reserve" in msg and "/dev/shm" in msg and "enlarge /dev/shm" in msg
-    assert not [n for n in set(shm.list_segments()) - before if not _foreign(n)]
+    assert not [n for n in set(shm.list_segments()) - before if not conftest_foreign(n)]
 
 
 @linux_only
@@ -334,4 +299,4 @@ def test_fallocate_failure_leaves_nothing(monkeypatch):
     before = set(shm.list_segments())
     with pytest.raises(shm.ShmSpaceError, match="cannot reserve"):
         shm.create_array(None, total + (1 << 30), np.uint8)
-    assert not [n for n in set(shm.list_segments()) - before if not _foreign(n)]
+    assert not [n for n in set(shm.list_segments()) - before if not conftest_foreign(n)]
