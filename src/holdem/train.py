@@ -353,15 +353,40 @@ def make_engine(problem: Problem, cfg: RunConfig) -> Engine:
     return ParallelEngine(problem, cfg, workers)
 
 
+def ensure_buckets(cfg: RunConfig) -> RunConfig:
+    """For a bucket-file abstraction: build a preset's file on first use, record its SHA-256."""
+    from dataclasses import replace
+
+    from holdem.abstraction.bucket_file import read_bucket_meta
+    from holdem.abstraction.card_abstraction import bucket_path
+
+    if cfg.abstraction["kind"] != "buckets":
+        return cfg
+    path = bucket_path(cfg.abstraction)
+    if not path.exists() and "preset" in cfg.abstraction:
+        from holdem.abstraction.build import PRESETS, BuildParams, build
+        print(f"holdem: building the {cfg.abstraction['preset']!r} bucket file {path} (first use; minutes, "
+              "cached afterwards)", file=sys.stderr)
+        build(BuildParams(*PRESETS[cfg.abstraction["preset"]]), path,
+              log=lambda m: print(f"holdem: {m}", file=sys.stderr))
+    digest = read_bucket_meta(path)["sha256"]
+    recorded = cfg.abstraction.get("sha256")
+    if recorded is not None and recorded != digest:
+        raise RunError(f"{path}: bucket file differs from the one this config/run recorded "
+                       f"({digest[:12]}... vs {recorded[:12]}...); use the run's own buckets")
+    return replace(cfg, abstraction=dict(cfg.abstraction, sha256=digest))
+
+
 def train(cfg: RunConfig, logdir: Path | None = None, resume_from: Path | None = None) -> tuple[int, Path]:
     """Train ``cfg``; returns (exit code, run directory)."""
+    cfg = ensure_buckets(cfg)
     snapshot_path = resolve_snapshot(resume_from) if resume_from is not None else None
     resumed_arrays, resumed_meta = (load_snapshot(snapshot_path) if snapshot_path is not None else (None, None))
     if resumed_meta is not None and resumed_meta["problem_hash"] != cfg.problem_hash():
         raise RunError(f"{snapshot_path}: snapshot is of a different game or card abstraction than the "
                        "config; resume with the run's own config.yaml")
+    problem = build_problem(cfg.game, cfg.abstraction)  # bad buckets fail here, before any file is written
     run_dir = prepare_run_dir(cfg, logdir, snapshot_path)
-    problem = build_problem(cfg.game, cfg.abstraction)
     engine = make_engine(problem, cfg)
     try:
         if resumed_arrays is not None:

@@ -5,11 +5,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pathlib import Path
 from typing import Any
 
 from holdem.abstraction import hand_strength, lossless
 from holdem.game.spec import GameSpec, SpecError
-from holdem.mccfr.deal import ABSTRACTION_HAND_STRENGTH, ABSTRACTION_LOSSLESS
+from holdem.mccfr.deal import ABSTRACTION_BUCKET_FILE, ABSTRACTION_HAND_STRENGTH, ABSTRACTION_LOSSLESS
+
+ASSETS = Path(__file__).resolve().parents[3] / "assets" / "buckets"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,12 @@ class CardAbstraction:
             if street == 0:
                 return hand_strength.preflop_label(bucket), ""
             return f"hs{bucket}/{int(self.num_buckets[street])}", ""
+        if self.kind == ABSTRACTION_BUCKET_FILE:
+            if street == 0:
+                from holdem.abstraction.isomorphism import unindex_hand
+                hole, _ = unindex_hand(0, bucket)
+                return hand_strength.preflop_label(hand_strength.preflop_class(int(hole[0]), int(hole[1]))), ""
+            return f"b{bucket}/{int(self.num_buckets[street])}", ""
         views = _views_cache(self.spec, street)
         view = views[bucket]
         h = self.spec.hole_cards
@@ -46,6 +55,11 @@ class CardAbstraction:
         cards = hole_ids + board_ids
         if len(set(cards)) != len(cards):
             raise ValueError(f"duplicate card in {hole!r} {board!r}")
+        if self.kind == ABSTRACTION_BUCKET_FILE:
+            from holdem.abstraction.isomorphism import index_hand
+            idx = index_hand(np.array(hole_ids, dtype=np.int64), np.array(board_ids + [0] * (5 - len(board_ids)),
+                                                                         dtype=np.int64), len(board_ids))
+            return int(self.table[self.offset[street] + idx])
         if self.kind == ABSTRACTION_HAND_STRENGTH:
             if street == 0:
                 return int(hand_strength.preflop_class(hole_ids[0], hole_ids[1]))
@@ -113,7 +127,8 @@ def hand_strength_abstraction(spec: GameSpec, k_flop: int, k_turn: int, k_river:
                            offset, np.array([169] + ks, dtype=np.int64), spec)
 
 
-ABSTRACTION_KEYS = {"lossless": set(), "hand-strength": {"k_flop", "k_turn", "k_river"}}
+ABSTRACTION_KEYS = {"lossless": set(), "hand-strength": {"k_flop", "k_turn", "k_river"},
+                    "buckets": {"file", "preset", "sha256"}}
 
 
 def check_abstraction(data: Any) -> dict[str, Any]:
@@ -129,18 +144,52 @@ def check_abstraction(data: Any) -> dict[str, Any]:
             continue
         if key not in ABSTRACTION_KEYS[data["kind"]]:
             raise SpecError(f"abstraction.{key}: unknown key for kind {data['kind']!r}")
+        if data["kind"] == "buckets":
+            if not isinstance(value, str):
+                raise SpecError(f"abstraction.{key}: invalid value {value!r}: expected a string")
+            if key == "preset" and value not in BUCKET_PRESETS:
+                raise SpecError(f"abstraction.preset: invalid value {value!r}: use one of {BUCKET_PRESETS}")
+            out[key] = value
+            continue
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
             raise SpecError(f"abstraction.{key}: invalid value {value!r}: use an integer from 1 to 10000")
         out[key] = value
     if data["kind"] == "hand-strength":
         for key in ("k_flop", "k_turn", "k_river"):
             out.setdefault(key, 50)
+    if data["kind"] == "buckets":
+        if ("file" in out) == ("preset" in out):
+            raise SpecError("abstraction: kind buckets needs exactly one of file: PATH or preset: "
+                            f"{'/'.join(BUCKET_PRESETS)}")
     return out
+
+
+BUCKET_PRESETS = ("tiny", "small", "mid", "large")
+
+
+def bucket_path(cfg: dict[str, Any]) -> Path:
+    """The bucket file a 'buckets' abstraction config names (presets live under assets/buckets)."""
+    return Path(cfg["file"]) if "file" in cfg else ASSETS / f"{cfg['preset']}.npz"
+
+
+def bucket_file_abstraction(spec: GameSpec, cfg: dict[str, Any]) -> CardAbstraction:
+    """A built bucket file, verified (and checked against the hash the run recorded, if any)."""
+    from holdem.abstraction.bucket_file import load_buckets
+
+    if spec.deck_size != 52 or spec.hole_cards != 2 or spec.board_cards != (0, 3, 1, 1):
+        raise SpecError(f"abstraction: bucket files are for Texas Hold'em; game {spec.name!r} differs")
+    tables, meta = load_buckets(bucket_path(cfg), cfg.get("sha256"))
+    dtype = np.result_type(*[t.dtype for t in tables])
+    offset = np.cumsum([0] + [len(t) for t in tables]).astype(np.int64)
+    return CardAbstraction("buckets", ABSTRACTION_BUCKET_FILE, np.concatenate(tables).astype(dtype), offset,
+                           np.array(meta["k"], dtype=np.int64), spec)
 
 
 def make_abstraction(spec: GameSpec, data: Any = "lossless") -> CardAbstraction:
     """The card abstraction a (validated) config asks for."""
     cfg = check_abstraction(data)
+    if cfg["kind"] == "buckets":
+        return bucket_file_abstraction(spec, cfg)
     if cfg["kind"] == "hand-strength":
         return hand_strength_abstraction(spec, cfg["k_flop"], cfg["k_turn"], cfg["k_river"])
     return lossless_abstraction(spec)

@@ -12,12 +12,13 @@ import numpy as np
 from numba import njit
 
 from holdem.abstraction.hand_strength import hand_strengths, hs_bucket
+from holdem.abstraction.isomorphism import index_hand
 from holdem.evaluator import eval5, eval6, eval7
 from holdem.game.spec import GameSpec
 from holdem.mccfr.rng import next_below
 
 SHOWDOWN_RANK, SHOWDOWN_PAIR_RANK, SHOWDOWN_BEST_FIVE = 0, 1, 2
-ABSTRACTION_LOSSLESS, ABSTRACTION_HAND_STRENGTH = 0, 1
+ABSTRACTION_LOSSLESS, ABSTRACTION_HAND_STRENGTH, ABSTRACTION_BUCKET_FILE = 0, 1, 2
 
 
 class DealModel(NamedTuple):
@@ -31,7 +32,7 @@ class DealModel(NamedTuple):
     showdown: int
     card_global: np.ndarray   # int64 [deck]: id rank*4+suit of each deck card (for the evaluator)
     abstraction: int
-    bucket_table: np.ndarray  # int32: per-street tables (or cut points), flattened
+    bucket_table: np.ndarray  # per-street tables (or cut points), flattened; int32, or uint8/16 for files
     bucket_offset: np.ndarray  # int64 [streets + 1]: where each street's part starts (and the end)
 
 
@@ -52,7 +53,9 @@ def make_deal_model(spec: GameSpec, abstraction: int, bucket_table: np.ndarray,
     board_start[1:] = np.cumsum(spec.board_cards)
     return DealModel(spec.num_players, spec.hole_cards, board_start, spec.deck_size, len(spec.suits),
                      kinds[spec.showdown], card_global, abstraction,
-                     np.ascontiguousarray(bucket_table, dtype=np.int32),
+                     # bucket files keep their small dtype (hundreds of MB otherwise)
+                     np.ascontiguousarray(bucket_table, dtype=None if abstraction == ABSTRACTION_BUCKET_FILE
+                                          else np.int32),
                      np.ascontiguousarray(bucket_offset, dtype=np.int64))
 
 
@@ -98,6 +101,9 @@ def deal_buckets(dm: DealModel, deal: np.ndarray, buckets: np.ndarray) -> None:
     if dm.abstraction == ABSTRACTION_HAND_STRENGTH:
         _hand_strength_buckets(dm, deal, buckets)
         return
+    if dm.abstraction == ABSTRACTION_BUCKET_FILE:
+        _file_buckets(dm, deal, buckets)
+        return
     h = dm.hole_cards
     base = dm.num_players * h
     streets = dm.board_start.shape[0] - 1
@@ -109,6 +115,18 @@ def deal_buckets(dm: DealModel, deal: np.ndarray, buckets: np.ndarray) -> None:
             for i in range(dm.board_start[s], dm.board_start[s + 1]):
                 key = key * dm.deck_size + deal[base + i]
             buckets[p, s] = dm.bucket_table[dm.bucket_offset[s] + key]
+
+
+@njit(cache=True)
+def _file_buckets(dm: DealModel, deal: np.ndarray, buckets: np.ndarray) -> None:
+    """O(1) per street: canonical (suit-isomorphic) index of hole + board -> bucket table."""
+    n = dm.num_players
+    board = deal[2 * n:]
+    for p in range(n):
+        hole = deal[2 * p:2 * p + 2]
+        for s in range(dm.board_start.shape[0] - 1):
+            idx = index_hand(hole, board, dm.board_start[s + 1])
+            buckets[p, s] = dm.bucket_table[dm.bucket_offset[s] + idx]
 
 
 @njit(cache=True)

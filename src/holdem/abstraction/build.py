@@ -1,0 +1,170 @@
+"""Building a potential-aware Hold'em card abstraction, stage by stage, with a cache.
+
+Stages (each cached as ``.npy`` in a cache directory beside the output, keyed by the
+parameters, so an interrupted build resumes at the first unfinished stage):
+
+1. river EHS of all 123,156,254 canonical river hands (exact; features.river_ehs);
+2. river buckets: 1-D k-means of EHS (fitted on a sample, every hand assigned);
+3. turn buckets: k-means under EMD of each turn hand's river-EHS histogram;
+4. flop buckets: k-means under EMD of each flop hand's turn-bucket histogram;
+5. preflop: the 169 lossless classes.
+
+Bucket ids are ordered weak to strong on every street.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from holdem.abstraction import features, kmeans
+from holdem.abstraction.bucket_file import save_buckets, smallest_uint
+from holdem.abstraction.isomorphism import NUM_INDICES
+from holdem.io.progress import ProgressBar
+
+PRESETS = {"tiny": (169, 10, 10, 10), "small": (169, 50, 50, 50), "mid": (169, 200, 200, 200),
+           "large": (169, 500, 500, 500)}
+FEATURE_KIND = "river-ehs / turn-ehs-histogram-emd / flop-turn-bucket-histogram-emd"
+
+
+@dataclass(frozen=True)
+class BuildParams:
+    """What a bucket file depends on."""
+
+    k_preflop: int = 169
+    k_flop: int = 50
+    k_turn: int = 50
+    k_river: int = 50
+    seed: int = 0
+    turn_bins: int = 30          # EHS bins of the turn histograms
+    sample: int = 200_000        # hands the centroids are fitted on, per street
+
+    def key(self) -> str:
+        """Short hash naming the stage cache."""
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+
+
+@dataclass
+class StageReport:
+    """Per-street numbers for the final report."""
+
+    street: str
+    k: int
+    sizes: np.ndarray
+    mean_distance: float
+    seconds: float
+
+
+def _cached(cache: Path, name: str, make: Callable[[], np.ndarray], log: Callable[[str], None]) -> np.ndarray:
+    path = cache / f"{name}.npy"
+    if path.exists():
+        log(f"{name}: reusing cached {path}")
+        return np.load(path, allow_pickle=False)
+    arr = make()
+    tmp = path.with_name(f".{name}.{os.getpid()}.tmp.npy")
+    np.save(tmp, arr)
+    os.replace(tmp, path)
+    return arr
+
+
+def _sample(n: int, size: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=min(size, n), replace=False))
+
+
+def _assign_chunks(n: int, featurize: Callable[[np.ndarray], np.ndarray], centers: np.ndarray, label: str,
+                   chunk: int = 500_000) -> tuple[np.ndarray, float]:
+    labels = np.empty(n, dtype=smallest_uint(len(centers)))
+    bar = ProgressBar(label, n, "hands")
+    total_dist = 0.0
+    lab = np.empty(chunk, dtype=np.int32)
+    dist = np.empty(chunk)
+    for start in range(0, n, chunk):
+        idx = np.arange(start, min(start + chunk, n), dtype=np.int64)
+        pts = featurize(idx)
+        kmeans.assign(pts, centers, lab[:len(idx)], dist[:len(idx)])
+        labels[start:start + len(idx)] = lab[:len(idx)]
+        total_dist += float(dist[:len(idx)].sum())
+        bar.update(start + len(idx))
+    return labels, total_dist / n
+
+
+def build(params: BuildParams, out: Path, log: Callable[[str], None] = print) -> tuple[str, list[StageReport]]:
+    """Build the bucket file ``out`` (stages cached beside it); returns (SHA-256, reports)."""
+    if params.k_preflop != 169:
+        raise ValueError(f"--k-preflop {params.k_preflop}: only the 169 lossless preflop classes are supported")
+    cache = out.parent / f".{out.stem}.cache-{params.key()}"
+    cache.mkdir(parents=True, exist_ok=True)
+    reports: list[StageReport] = []
+
+    t0 = time.time()
+    bar = ProgressBar("river EHS", 2_598_960, "boards")
+    ehs = _cached(cache, "river_ehs", lambda: features.river_ehs(bar.update), log)
+    log(f"river EHS ready ({time.time() - t0:.0f}s)")
+
+    t0 = time.time()
+
+    def river_buckets() -> np.ndarray:
+        sample = ehs[_sample(len(ehs), params.sample, params.seed)].astype(np.float32)[:, None]
+        centers = np.sort(kmeans.fit(sample, params.k_river, params.seed)[:, 0])
+        cuts = (centers[1:] + centers[:-1]) / 2  # 1-D: nearest center = interval between midpoints
+        return np.searchsorted(cuts, ehs.astype(np.float32), side="right").astype(smallest_uint(params.k_river))
+
+    river = _cached(cache, f"river_k{params.k_river}", river_buckets, log)
+    reports.append(_report("river", params.k_river, river, ehs.astype(np.float64) / features.EHS_SCALE,
+                           time.time() - t0))
+
+    t0 = time.time()
+
+    def turn_buckets() -> np.ndarray:
+        def featurize(idx: np.ndarray) -> np.ndarray:
+            return features.turn_features(idx, ehs, params.turn_bins)
+        centers = kmeans.fit(featurize(_sample(NUM_INDICES[2], params.sample, params.seed + 1)),
+                             params.k_turn, params.seed)
+        labels, mean = _assign_chunks(NUM_INDICES[2], featurize, centers, "turn buckets")
+        np.save(cache / "turn_mean_distance.npy", np.array([mean]))
+        return labels
+
+    turn = _cached(cache, f"turn_k{params.k_turn}", turn_buckets, log)
+    reports.append(_report("turn", params.k_turn, turn, None, time.time() - t0,
+                           _maybe(cache / "turn_mean_distance.npy")))
+
+    t0 = time.time()
+
+    def flop_buckets() -> np.ndarray:
+        def featurize(idx: np.ndarray) -> np.ndarray:
+            return features.flop_features(idx, turn, params.k_turn)
+        centers = kmeans.fit(featurize(_sample(NUM_INDICES[1], params.sample, params.seed + 2)),
+                             params.k_flop, params.seed)
+        labels, mean = _assign_chunks(NUM_INDICES[1], featurize, centers, "flop buckets")
+        np.save(cache / "flop_mean_distance.npy", np.array([mean]))
+        return labels
+
+    flop = _cached(cache, f"flop_k{params.k_flop}", flop_buckets, log)
+    reports.append(_report("flop", params.k_flop, flop, None, time.time() - t0,
+                           _maybe(cache / "flop_mean_distance.npy")))
+
+    preflop = np.arange(169, dtype=np.uint8)
+    meta: dict[str, Any] = {"k": [169, params.k_flop, params.k_turn, params.k_river], "seed": params.seed,
+                            "feature": FEATURE_KIND, "params": asdict(params)}
+    digest = save_buckets(out, [preflop, flop, turn, river], meta)
+    return digest, [StageReport("preflop", 169, np.ones(169, dtype=np.int64), 0.0, 0.0)] + reports[::-1]
+
+
+def _maybe(path: Path) -> float:
+    return float(np.load(path)[0]) if path.exists() else float("nan")
+
+
+def _report(street: str, k: int, labels: np.ndarray, values: np.ndarray | None, seconds: float,
+            mean_distance: float | None = None) -> StageReport:
+    sizes = np.bincount(labels, minlength=k)
+    if mean_distance is None and values is not None:
+        means = np.bincount(labels, weights=values, minlength=k) / np.maximum(sizes, 1)
+        mean_distance = float(np.abs(values - means[labels]).mean())
+    return StageReport(street, k, sizes, float(mean_distance if mean_distance is not None else np.nan), seconds)

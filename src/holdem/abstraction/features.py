@@ -1,0 +1,166 @@
+"""Equity features of every canonical Hold'em hand, per street (numba, parallel).
+
+River: expected hand strength (EHS) of every canonical river hand against a uniformly
+random opponent hand, ties counting half, exact. For each of the 2,598,960 boards all 1,081
+remaining hole pairs are evaluated once and sorted; a hand's wins are the pairs below it
+minus those sharing one of its cards (card removal, by per-card counters kept during the
+sweep), ties likewise within its group of equal values (the sort-by-board trick). The
+result is stored at each hand's canonical index (suit-isomorphic hands get the same value).
+
+Turn: for each canonical turn hand, the distribution of its river EHS over the 46 river
+cards, as a histogram over ``bins`` equal-width EHS bins, stored as a CDF (so that L1 is the
+earth mover's distance; see kmeans.py).
+
+Flop: for each canonical flop hand, the distribution of its turn bucket over the 47 turn
+cards. Turn buckets are ordered weak to strong (centroids sorted by mean), so the
+histogram over bucket ids is 1-D and L1 between CDFs is EMD with ground distance |i - j|
+between bucket ranks: a cheap stand-in for Pluribus's ground distance between centroids.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from holdem.abstraction.isomorphism import NUM_INDICES, index_hand, unindex_into
+from holdem.evaluator import eval7
+
+EHS_SCALE = 65535  # river EHS stored as uint16
+
+
+@njit(cache=True)
+def _board_ehs(board: np.ndarray, out_index: np.ndarray, out_ehs: np.ndarray) -> None:
+    """EHS of all 1,081 hole pairs on one 5-card board (sort-by-board trick)."""
+    used = np.zeros(52, dtype=np.bool_)
+    for c in board:
+        used[c] = True
+    a = np.empty(1081, dtype=np.int64)
+    b = np.empty(1081, dtype=np.int64)
+    v = np.empty(1081, dtype=np.int64)
+    k = 0
+    for i in range(52):
+        if used[i]:
+            continue
+        for j in range(i + 1, 52):
+            if used[j]:
+                continue
+            a[k] = i
+            b[k] = j
+            v[k] = eval7(i, j, board[0], board[1], board[2], board[3], board[4])
+            k += 1
+    order = np.argsort(v)
+    less_card = np.zeros(52, dtype=np.int64)
+    eq_card = np.zeros(52, dtype=np.int64)
+    hole = np.empty(2, dtype=np.int64)
+    less_total = 0
+    g = 0
+    while g < 1081:
+        e = g
+        while e < 1081 and v[order[e]] == v[order[g]]:
+            e += 1
+        for q in range(g, e):  # counts of the equal group
+            eq_card[a[order[q]]] += 1
+            eq_card[b[order[q]]] += 1
+        eq_total = e - g
+        for q in range(g, e):
+            p = order[q]
+            wins = less_total - less_card[a[p]] - less_card[b[p]]
+            ties = eq_total - eq_card[a[p]] - eq_card[b[p]] + 1
+            hole[0] = a[p]
+            hole[1] = b[p]
+            out_index[p] = index_hand(hole, board, 5)
+            out_ehs[p] = (2 * wins + ties) * EHS_SCALE // (2 * 990)
+        for q in range(g, e):
+            eq_card[a[order[q]]] -= 1
+            eq_card[b[order[q]]] -= 1
+            less_card[a[order[q]]] += 1
+            less_card[b[order[q]]] += 1
+        less_total += eq_total
+        g = e
+
+
+@njit(cache=True, parallel=True)
+def _river_chunk(boards: np.ndarray, ehs: np.ndarray) -> None:
+    for t in prange(boards.shape[0]):
+        idx = np.empty(1081, dtype=np.int64)
+        val = np.empty(1081, dtype=np.int64)
+        _board_ehs(boards[t], idx, val)
+        for p in range(1081):
+            ehs[idx[p]] = val[p]
+
+
+def all_boards() -> np.ndarray:
+    """The 2,598,960 five-card boards (int8 [n, 5])."""
+    from itertools import combinations
+    return np.array(list(combinations(range(52), 5)), dtype=np.int8)
+
+
+def river_ehs(progress=None, chunk: int = 20_000) -> np.ndarray:
+    """uint16 EHS (scale EHS_SCALE) of every canonical river index."""
+    ehs = np.zeros(NUM_INDICES[3], dtype=np.uint16)
+    boards = all_boards().astype(np.int64)
+    for start in range(0, len(boards), chunk):
+        _river_chunk(boards[start:start + chunk], ehs)
+        if progress is not None:
+            progress(min(start + chunk, len(boards)), len(boards))
+    return ehs
+
+
+@njit(cache=True, parallel=True)
+def _turn_cdfs(indices: np.ndarray, river_ehs: np.ndarray, bins: int, out: np.ndarray) -> None:
+    for t in prange(indices.shape[0]):
+        cards = np.empty(6, dtype=np.int64)
+        unindex_into(2, indices[t], cards)
+        used = np.zeros(52, dtype=np.bool_)
+        for c in cards:
+            used[c] = True
+        hole = cards[:2].copy()
+        board = np.empty(5, dtype=np.int64)
+        board[:4] = cards[2:6]
+        hist = np.zeros(bins, dtype=np.float32)
+        for r in range(52):
+            if used[r]:
+                continue
+            board[4] = r
+            e = river_ehs[index_hand(hole, board, 5)]
+            hist[min(e * bins // (EHS_SCALE + 1), bins - 1)] += 1.0
+        acc = 0.0
+        for i in range(bins):
+            acc += hist[i] / 46.0
+            out[t, i] = acc
+
+
+def turn_features(indices: np.ndarray, river_ehs: np.ndarray, bins: int) -> np.ndarray:
+    """CDF over ``bins`` EHS bins of the river EHS of each turn index in ``indices``."""
+    out = np.empty((len(indices), bins), dtype=np.float32)
+    _turn_cdfs(np.ascontiguousarray(indices, dtype=np.int64), river_ehs, bins, out)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _flop_cdfs(indices: np.ndarray, turn_bucket: np.ndarray, k_turn: int, out: np.ndarray) -> None:
+    for t in prange(indices.shape[0]):
+        cards = np.empty(5, dtype=np.int64)
+        unindex_into(1, indices[t], cards)
+        used = np.zeros(52, dtype=np.bool_)
+        for c in cards:
+            used[c] = True
+        hole = cards[:2].copy()
+        board = np.empty(4, dtype=np.int64)
+        board[:3] = cards[2:5]
+        hist = np.zeros(k_turn, dtype=np.float32)
+        for r in range(52):
+            if used[r]:
+                continue
+            board[3] = r
+            hist[turn_bucket[index_hand(hole, board, 4)]] += 1.0
+        acc = 0.0
+        for i in range(k_turn):
+            acc += hist[i] / 47.0
+            out[t, i] = acc
+
+
+def flop_features(indices: np.ndarray, turn_bucket: np.ndarray, k_turn: int) -> np.ndarray:
+    """CDF over the (ordered) turn buckets of each flop index in ``indices``."""
+    out = np.empty((len(indices), k_turn), dtype=np.float32)
+    _flop_cdfs(np.ascontiguousarray(indices, dtype=np.int64), turn_bucket, k_turn, out)
+    return out
