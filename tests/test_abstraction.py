@@ -153,3 +153,26 @@ def test_bad_bucket_file_via_cli_exits_2(tmp_path, bucket_file):
     r = subprocess.run([sys.executable, "-m", "holdem.cli.build_buckets", "--preset", "tiny", "--out", str(out)],
                        capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 2 and "exists" in r.stderr and out.read_bytes() == b"x"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_tiny_build_end_to_end(tmp_path):
+    """Build the tiny preset for real (several minutes) and check what the buckets mean."""
+    from holdem.abstraction.build import BuildParams, build
+    from holdem.abstraction.card_abstraction import make_abstraction
+    from holdem.game.spec import no_limit_holdem
+    out = tmp_path / "tiny.npz"
+    digest, reports = build(BuildParams(169, 10, 10, 10), out, log=print)
+    tables, meta = load_buckets(out, digest)
+    for street, (table, k) in enumerate(zip(tables, meta["k"])):
+        assert np.unique(table).size == k  # bucket counts match k
+    ab = make_abstraction(no_limit_holdem(), {"kind": "buckets", "file": str(out)})
+    # an overpair and a hand that missed land in different flop buckets, strong above weak
+    assert ab.bucket_of(1, "AhAd", "KsQd9h") > ab.bucket_of(1, "7c2h", "KsQd9h")
+    # the nut flush draw and a made top pair are told apart on the flop
+    assert ab.bucket_of(1, "AsKs", "Ts7s2d") != ab.bucket_of(1, "TdJc", "Ts7s2d")
+    # the river is ordered by strength: the nuts above a busted draw
+    assert ab.bucket_of(3, "AhAd", "AsAcKd7h2c") > ab.bucket_of(3, "5s4s", "Ts7s2dKh9c")
+    # interrupted builds resume: a rebuild with the cache present reuses every stage
+    assert build(BuildParams(169, 10, 10, 10), tmp_path / "again.npz", log=print)[0] == digest

@@ -193,3 +193,21 @@ def make_abstraction(spec: GameSpec, data: Any = "lossless") -> CardAbstraction:
     if cfg["kind"] == "hand-strength":
         return hand_strength_abstraction(spec, cfg["k_flop"], cfg["k_turn"], cfg["k_river"])
     return lossless_abstraction(spec)
+
+
+def bucket_counts(spec: GameSpec, data: Any) -> list[int]:
+    """Buckets per street of an abstraction config, without building or loading its tables."""
+    cfg = check_abstraction(data)
+    if cfg["kind"] == "hand-strength":
+        return [169, cfg["k_flop"], cfg["k_turn"], cfg["k_river"]]
+    if cfg["kind"] == "buckets":
+        path = bucket_path(cfg)
+        if path.exists():
+            from holdem.abstraction.bucket_file import read_bucket_meta
+            return [int(k) for k in read_bucket_meta(path)["k"]]
+        if "preset" in cfg:
+            from holdem.abstraction.build import PRESETS
+            return list(PRESETS[cfg["preset"]])
+        from holdem.abstraction.bucket_file import BucketFileError
+        raise BucketFileError(f"{path}: bucket file not found; build it with python -m holdem.cli.build_buckets")
+    return [int(k) for k in lossless.build_tables(spec)[2]]

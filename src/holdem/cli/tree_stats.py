@@ -35,12 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     def go() -> int:
+        from holdem.abstraction.card_abstraction import bucket_counts
         from holdem.config import load_config
-        from holdem.mccfr.solver import build_problem
+        from holdem.game.tree import build_tree
+        from holdem.mccfr.layout import build_layout
 
         cfg = load_config(args.config)
-        problem = build_problem(cfg.game, cfg.abstraction)
-        tree, layout = problem.tree, problem.layout
+        tree = build_tree(cfg.game)
+        layout = build_layout(tree, bucket_counts(cfg.game, cfg.abstraction))
         decision = tree.player >= 0
         nodes = np.bincount(tree.street[decision], minlength=tree.num_streets)
         rows = layout.rows_per_street()
