@@ -7,7 +7,9 @@ RUN    ?= runs/$(shell date +%Y%m%d-%H%M%S)
 WORKERS ?= 0
 ARGS   ?=
 
-.PHONY: venv train test slow stress bench tree-stats clean
+PRESET ?= small
+
+.PHONY: venv train test slow stress bench tree-stats buckets clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +32,9 @@ slow stress: venv
 bench: venv
 	$(PY) benchmarks/bench_kernel.py
 	$(PY) benchmarks/bench_evaluator.py
+
+buckets: venv
+	$(PY) -m holdem.cli.build_buckets --preset $(PRESET) --out assets/buckets/$(PRESET).npz
 
 tree-stats: venv
 	$(PY) -m holdem.cli.tree_stats --config $(CONFIG)

@@ -1,7 +1,8 @@
 """Building a potential-aware Hold'em card abstraction, stage by stage, with a cache.
 
-Stages (each cached as ``.npy`` in a cache directory beside the output, keyed by the
-parameters, so an interrupted build resumes at the first unfinished stage):
+Stages are cached as ``.npy`` in ``.buckets-cache`` beside the output, named by what they
+depend on, so an interrupted build resumes at the first unfinished stage and presets share
+stages (the river EHS is the same for all):
 
 1. river EHS of all 123,156,254 canonical river hands (exact; features.river_ehs);
 2. river buckets: 1-D k-means of EHS (fitted on a sample, every hand assigned);
@@ -13,8 +14,6 @@ Bucket ids are ordered weak to strong on every street.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -44,10 +43,6 @@ class BuildParams:
     seed: int = 0
     turn_bins: int = 30          # EHS bins of the turn histograms
     sample: int = 200_000        # hands the centroids are fitted on, per street
-
-    def key(self) -> str:
-        """Short hash naming the stage cache."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -99,7 +94,10 @@ def build(params: BuildParams, out: Path, log: Callable[[str], None] = print) ->
     """Build the bucket file ``out`` (stages cached beside it); returns (SHA-256, reports)."""
     if params.k_preflop != 169:
         raise ValueError(f"--k-preflop {params.k_preflop}: only the 169 lossless preflop classes are supported")
-    cache = out.parent / f".{out.stem}.cache-{params.key()}"
+    # one cache per output folder; stage names carry what each stage depends on, so presets
+    # share stages (river EHS is the same for all of them)
+    cache = out.parent / ".buckets-cache"
+    common = f"s{params.seed}_n{params.sample}"
     cache.mkdir(parents=True, exist_ok=True)
     reports: list[StageReport] = []
 
@@ -116,7 +114,7 @@ def build(params: BuildParams, out: Path, log: Callable[[str], None] = print) ->
         cuts = (centers[1:] + centers[:-1]) / 2  # 1-D: nearest center = interval between midpoints
         return np.searchsorted(cuts, ehs.astype(np.float32), side="right").astype(smallest_uint(params.k_river))
 
-    river = _cached(cache, f"river_k{params.k_river}", river_buckets, log)
+    river = _cached(cache, f"river_k{params.k_river}_{common}", river_buckets, log)
     reports.append(_report("river", params.k_river, river, ehs.astype(np.float64) / features.EHS_SCALE,
                            time.time() - t0))
 
@@ -128,12 +126,13 @@ def build(params: BuildParams, out: Path, log: Callable[[str], None] = print) ->
         centers = kmeans.fit(featurize(_sample(NUM_INDICES[2], params.sample, params.seed + 1)),
                              params.k_turn, params.seed)
         labels, mean = _assign_chunks(NUM_INDICES[2], featurize, centers, "turn buckets")
-        np.save(cache / "turn_mean_distance.npy", np.array([mean]))
+        np.save(cache / f"{turn_name}_distance.npy", np.array([mean]))
         return labels
 
-    turn = _cached(cache, f"turn_k{params.k_turn}", turn_buckets, log)
+    turn_name = f"turn_k{params.k_turn}_b{params.turn_bins}_{common}"
+    turn = _cached(cache, turn_name, turn_buckets, log)
     reports.append(_report("turn", params.k_turn, turn, None, time.time() - t0,
-                           _maybe(cache / "turn_mean_distance.npy")))
+                           _maybe(cache / f"{turn_name}_distance.npy")))
 
     t0 = time.time()
 
@@ -143,12 +142,13 @@ def build(params: BuildParams, out: Path, log: Callable[[str], None] = print) ->
         centers = kmeans.fit(featurize(_sample(NUM_INDICES[1], params.sample, params.seed + 2)),
                              params.k_flop, params.seed)
         labels, mean = _assign_chunks(NUM_INDICES[1], featurize, centers, "flop buckets")
-        np.save(cache / "flop_mean_distance.npy", np.array([mean]))
+        np.save(cache / f"{flop_name}_distance.npy", np.array([mean]))
         return labels
 
-    flop = _cached(cache, f"flop_k{params.k_flop}", flop_buckets, log)
+    flop_name = f"flop_k{params.k_flop}_{turn_name}"
+    flop = _cached(cache, flop_name, flop_buckets, log)
     reports.append(_report("flop", params.k_flop, flop, None, time.time() - t0,
-                           _maybe(cache / "flop_mean_distance.npy")))
+                           _maybe(cache / f"{flop_name}_distance.npy")))
 
     preflop = np.arange(169, dtype=np.uint8)
     meta: dict[str, Any] = {"k": [169, params.k_flop, params.k_turn, params.k_river], "seed": params.seed,
