@@ -9,7 +9,7 @@ ARGS   ?=
 
 PRESET ?= small
 
-.PHONY: venv train test slow stress bench tree-stats buckets clean
+.PHONY: venv train test slow stress bench monitor tree-stats buckets clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ slow stress: venv
 bench: venv
 	$(PY) benchmarks/bench_kernel.py
 	$(PY) benchmarks/bench_evaluator.py
+	$(PY) benchmarks/bench_parallel.py
+	$(PY) benchmarks/bench_designs.py
+
+# a default training run (all cores, about a minute) under the CPU/memory monitor, then its summary
+MONITOR_CONFIG ?= configs/nlhe-hu-small.yaml
+MONITOR_BUDGET ?= 60
+monitor: venv
+	$(PY) -m holdem.cli.monitor --csv $(RUN)/monitor.csv -- \
+		$(PY) -m holdem.cli.train_blueprint --config $(MONITOR_CONFIG) --logdir $(RUN) --num-workers 0 \
+		--time-budget $(MONITOR_BUDGET) $(ARGS)
 
 buckets: venv
 	$(PY) -m holdem.cli.build_buckets --preset $(PRESET) --out assets/buckets/$(PRESET).npz

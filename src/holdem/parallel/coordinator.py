@@ -229,16 +229,18 @@ class ParallelEngine:
             if stopping_since is not None and time.time() - stopping_since > STOP_GRACE:
                 self._abandon_running()
                 break
-            for w in self.workers.values():
-                # keep PREFETCH batches queued per worker so it never idles waiting for us
-                while pending and w.ready and len(w.batches) < PREFETCH and w.process.is_alive():
-                    t_start, count = pending.popleft()
-                    batch = (self.next_batch_id, t_start, count)
-                    self.next_batch_id += 1
-                    if not w.batches:
-                        w.last_token = time.time()
-                    w.batches.append(batch)
-                    self.pipe_bytes += send(w.conn, ("run", *batch))
+            # every worker gets one batch before any gets a second; PREFETCH queued per worker
+            # keeps a worker busy while its next token waits for us
+            for depth in range(1, PREFETCH + 1):
+                for w in self.workers.values():
+                    while pending and w.ready and len(w.batches) < depth and w.process.is_alive():
+                        t_start, count = pending.popleft()
+                        batch = (self.next_batch_id, t_start, count)
+                        self.next_batch_id += 1
+                        if not w.batches:
+                            w.last_token = time.time()
+                        w.batches.append(batch)
+                        self.pipe_bytes += send(w.conn, ("run", *batch))
             lost = self._poll(1.0)
             pending.extendleft(reversed(lost))
             self._check_stalls()
