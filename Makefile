@@ -34,6 +34,8 @@ bench: venv
 	$(PY) benchmarks/bench_evaluator.py
 	$(PY) benchmarks/bench_parallel.py
 	$(PY) benchmarks/bench_designs.py
+	$(PY) benchmarks/bench_eval.py
+	$(PY) benchmarks/bench_abstraction.py
 
 # a default training run (all cores, about a minute) under the CPU/memory monitor, then its summary
 MONITOR_CONFIG ?= configs/nlhe-hu-small.yaml

@@ -1,8 +1,11 @@
 """Shared fixtures: problems are built once per session (numba compiles once per machine)."""
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -80,3 +83,18 @@ def no_leftovers():
             pass
     assert not leaked, f"segments left behind: {leaked}"
     assert not kids, f"child processes left behind: {kids}"
+
+
+def wait_running(run: Path, proc: subprocess.Popen, timeout: float = 120) -> dict:
+    """run.json of a training subprocess once it is running and has done some iterations."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, proc.communicate()[1]
+        try:
+            info = json.loads((run / "run.json").read_text())
+        except (OSError, ValueError):
+            info = {}
+        if info.get("status") == "running" and info.get("iteration", 0) > 0:
+            return info
+        time.sleep(0.2)
+    raise AssertionError("run did not start")

@@ -6,7 +6,6 @@ must hang with a payload larger than the pipe, be reported, and leave nothing ru
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,25 +22,7 @@ from queue_merge_baseline import QueueMergeTrainer, run_prefix_ordering  # noqa:
 NO_DISCOUNT = SolverConfig(discount_interval=10**9, lcfr_threshold=0)
 
 
-def _children() -> list[psutil.Process]:
-    """Our child processes, except multiprocessing's long-lived resource tracker."""
-    out = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "resource_tracker" not in " ".join(child.cmdline()):
-                out.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return out
-
-
-@pytest.fixture(autouse=True)
-def no_leftovers():
-    yield
-    deadline = time.time() + 10
-    while time.time() < deadline and _children():
-        time.sleep(0.2)
-    assert not _children(), f"child processes left behind: {_children()}"
+pytestmark = pytest.mark.usefixtures("no_leftovers")
 
 
 @pytest.mark.timeout(180)

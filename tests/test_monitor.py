@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
 import pytest
+from conftest import wait_running
 
 from holdem.cli.monitor import ProcSample, StallDetector, last_metrics_record, logdir_of
 from holdem.mccfr.solver import Solver, SolverConfig
@@ -22,31 +22,7 @@ from holdem.mccfr.solver import Solver, SolverConfig
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _segments() -> set[str]:
-    return {p.name for p in Path("/dev/shm").glob("hd_*")} if Path("/dev/shm").is_dir() else set()
-
-
-def _children() -> list[psutil.Process]:
-    """Our child processes, except multiprocessing's long-lived resource tracker."""
-    out = []
-    for child in psutil.Process().children(recursive=True):
-        try:
-            if "resource_tracker" not in " ".join(child.cmdline()):
-                out.append(child)
-        except psutil.NoSuchProcess:
-            pass
-    return out
-
-
-@pytest.fixture(autouse=True)
-def no_leftovers():
-    before = _segments()
-    yield
-    deadline = time.time() + 10
-    while time.time() < deadline and (_segments() - before or _children()):
-        time.sleep(0.2)
-    assert not (_segments() - before), f"leaked segments: {_segments() - before}"
-    assert not _children(), f"child processes left behind: {_children()}"
+pytestmark = pytest.mark.usefixtures("no_leftovers")
 
 
 @pytest.fixture
@@ -96,27 +72,13 @@ def test_monitor_launches_a_run_and_writes_csv_and_summary(tmp_path, warm_kernel
     assert (run / "final" / "meta.json").exists()
 
 
-def _wait_running(run: Path, proc: subprocess.Popen, timeout: float = 120) -> dict:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        assert proc.poll() is None, proc.communicate()[1]
-        try:
-            info = json.loads((run / "run.json").read_text())
-        except (OSError, ValueError):
-            info = {}
-        if info.get("status") == "running" and info.get("iteration", 0) > 0:
-            return info
-        time.sleep(0.2)
-    raise AssertionError("run did not start")
-
-
 @pytest.mark.timeout(240)
 def test_monitor_fails_on_a_stopped_worker(tmp_path, warm_kernel):
     run = tmp_path / "run"
     train = subprocess.Popen(_train_cmd(run, "--time-budget", "120"), cwd=ROOT, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
     try:
-        info = _wait_running(run, train)
+        info = wait_running(run, train)
         victim = info["worker_pids"][0]
         os.kill(victim, signal.SIGSTOP)
         try:

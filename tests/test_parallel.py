@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import psutil
 import pytest
 
@@ -23,7 +22,7 @@ from holdem.mccfr.policy import average_policy
 from holdem.mccfr.solver import SolverConfig
 from holdem.parallel.coordinator import ParallelEngine
 
-from conftest import segments
+from conftest import segments, wait_running
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,20 +74,6 @@ def _start_train(run: Path, *args: str) -> subprocess.Popen:
         env=dict(os.environ, PYTHONUNBUFFERED="1"))
 
 
-def _wait_running(run: Path, proc: subprocess.Popen, timeout: float = 120) -> dict:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        assert proc.poll() is None, proc.communicate()[1]
-        try:
-            info = json.loads((run / "run.json").read_text())
-        except (OSError, ValueError):
-            info = {}
-        if info.get("status") == "running" and info.get("iteration", 0) > 0:
-            return info
-        time.sleep(0.2)
-    raise AssertionError("run did not start")
-
-
 def _finish(proc: subprocess.Popen, timeout: float = 60) -> tuple[int, str]:
     try:
         _, err = proc.communicate(timeout=timeout)
@@ -104,7 +89,7 @@ def test_killed_worker_is_restarted(tmp_path):
     run = tmp_path / "run"
     proc = _start_train(run, "--num-workers", "3", "--iters", "100000000", "--time-budget", "12",
                         "--batch-size", "2000")
-    info = _wait_running(run, proc)
+    info = wait_running(run, proc)
     victim = info["worker_pids"][1]
     os.kill(victim, signal.SIGKILL)
     code, err = _finish(proc)
@@ -122,7 +107,7 @@ def test_worker_failure_stop_policy(tmp_path):
     run = tmp_path / "run"
     proc = _start_train(run, "--num-workers", "2", "--iters", "100000000", "--time-budget", "60",
                         "--on-worker-failure", "stop")
-    info = _wait_running(run, proc)
+    info = wait_running(run, proc)
     os.kill(info["worker_pids"][0], signal.SIGKILL)
     code, err = _finish(proc)
     assert code == 1 and "--on-worker-failure stop" in err
@@ -138,7 +123,7 @@ def test_stalled_worker_is_reported(tmp_path):
         [sys.executable, "-m", "holdem.cli.train_blueprint", "--config", str(cfg), "--logdir", str(run),
          "--num-workers", "2", "--iters", "100000000", "--time-budget", "20", "--batch-size", "20000"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    info = _wait_running(run, proc)
+    info = wait_running(run, proc)
     victim = info["worker_pids"][0]
     os.kill(victim, signal.SIGSTOP)
     try:
@@ -154,7 +139,7 @@ def test_stalled_worker_is_reported(tmp_path):
 def test_sigint_writes_final_snapshot_and_exits_0(tmp_path):
     run = tmp_path / "run"
     proc = _start_train(run, "--num-workers", "2", "--iters", "100000000")
-    _wait_running(run, proc)
+    wait_running(run, proc)
     time.sleep(1.0)
     start = time.time()
     proc.send_signal(signal.SIGINT)
@@ -172,7 +157,7 @@ def test_sigint_writes_final_snapshot_and_exits_0(tmp_path):
 def test_coordinator_sigkill_leaves_nothing_running(tmp_path):
     run = tmp_path / "run"
     proc = _start_train(run, "--num-workers", "2", "--iters", "100000000", "--batch-size", "2000")
-    info = _wait_running(run, proc)
+    info = wait_running(run, proc)
     workers = [psutil.Process(p) for p in info["worker_pids"]]
     proc.kill()
     proc.communicate()

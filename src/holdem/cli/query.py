@@ -1,0 +1,146 @@
+"""Look up one spot of a blueprint: ``python -m holdem.cli.query --policy RUN --hand AhKs
+[--board "Qs Jh 2c"] --history "<ACPC betting>" [--position SEAT]``.
+
+Prints the infoset key (the cards as given and as the blueprint's bucket), the bucket, and
+each abstract action's probability (average strategy; ``--current`` for regret matching)
+with its size in chips (the chips the actor has committed in the hand after the action,
+ACPC ``r<chips>``) and as a pot fraction (chips added beyond a call over the pot after
+calling, the tree's sizing rule; a call as a fraction of the pot before it).
+
+The history must follow the blueprint's betting tree (ACPC: ``f``, ``c``, ``r<chips>``,
+streets separated by ``/``); ``--position`` checks that this seat is the one to act.
+Unknown or duplicate cards, an illegal or off-tree history, or a wrong board size print one
+line and exit with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from holdem.cli.common import run_cli
+
+if TYPE_CHECKING:
+    from holdem.eval.blueprint import Blueprint
+    from holdem.game.spec import GameSpec
+
+STREET_NAMES = ("preflop", "flop", "turn", "river")
+
+
+def parse_spec_cards(spec: GameSpec, text: str, what: str) -> list[str]:
+    """Cards of ``text`` ('AhKs', 'Ah Ks', '10h') as ['Ah', 'Ks'], checked against the game's deck."""
+    from holdem.cards import format_card, parse_cards
+
+    try:
+        ids = parse_cards(text)
+    except ValueError as err:
+        raise ValueError(f"{what}: {err}") from None
+    out = []
+    for c in ids:
+        card = format_card(c)
+        if card[0] not in spec.ranks or card[1] not in spec.suits:
+            raise ValueError(f"{what}: card {card} is not in the deck of {spec.name!r} "
+                             f"(ranks {spec.ranks}, suits {spec.suits})")
+        out.append(card)
+    return out
+
+
+def describe_spot(bp: Blueprint, hand: str, board: str, history: str, position: int | None = None,
+                  which: str = "average") -> dict[str, Any]:
+    """The infoset of ``hand``/``board`` after ``history`` and its action probabilities, as a dict."""
+    from holdem.game.referee import play_betting
+    from holdem.mccfr import infoset
+
+    problem = bp.problem
+    spec, tree = problem.spec, problem.tree
+    hole = parse_spec_cards(spec, hand, "--hand")
+    cards = parse_spec_cards(spec, board, "--board") if board else []
+    seen: set[str] = set()
+    for c in hole + cards:
+        if c in seen:
+            raise ValueError(f"duplicate card {c} in --hand {hand!r} / --board {board!r}")
+        seen.add(c)
+    if len(hole) != spec.hole_cards:
+        raise ValueError(f"--hand: {len(hole)} cards given, {spec.name!r} deals {spec.hole_cards}")
+    state = play_betting(spec, history, complete=False)  # names the first illegal action
+    if state.is_terminal:
+        raise ValueError(f"history {history!r}: the hand is over ({state.terminal_kind}); nobody acts")
+    node = tree.find(history)  # names the first action that is not in the abstract tree
+    street = int(tree.street[node])
+    need = sum(spec.board_cards[:street + 1])
+    if len(cards) != need:
+        raise ValueError(f"--board: {len(cards)} cards given, the {_street(street)} needs {need}")
+    seat = int(tree.player[node])
+    if position is not None and position != seat:
+        raise ValueError(f"--position {position}: after {history!r} seat {seat} is to act, not seat {position}")
+    row, _ = infoset.row_of(problem, "".join(hole), "".join(cards), history)
+    bucket = row - int(problem.layout.row_base[node])
+    label_hole, label_board = problem.abstraction.bucket_cards(street, bucket)
+    table = bp.average if which == "average" else bp.current
+    contrib = [int(x) for x in tree.contrib[node]]
+    pot = sum(contrib)
+    bet = max(contrib)
+    pot_after_call = pot + bet - contrib[seat]
+    actions = []
+    first = int(tree.first_edge[node])
+    for k, label in enumerate(infoset.action_labels(problem, node)):
+        e = first + k
+        amount = int(tree.edge_amount[e])
+        if label == "f":
+            chips, frac, text = 0, 0.0, "fold"
+        elif label == "c":
+            chips = amount - contrib[seat]
+            frac = chips / pot
+            text = f"call {chips}" if chips else "check"
+        else:
+            chips = amount - contrib[seat]
+            frac = (amount - bet) / pot_after_call
+            text = f"raise to {amount} (+{chips})" + (" all-in" if amount == spec.stacks[seat] else "")
+        actions.append({"action": label, "size": text, "to": amount, "chips": chips,
+                        "pot_fraction": frac, "probability": float(table[row, k])})
+    return {"infoset": f"{''.join(hole)}|{''.join(cards)}|{history}",
+            "key": infoset.infoset_key(problem, row), "row": row, "node": node, "seat": seat,
+            "street": street, "bucket": bucket, "num_buckets": int(problem.abstraction.num_buckets[street]),
+            "bucket_label": label_hole + (f" {label_board}" if label_board else ""),
+            "pot": pot, "to_call": bet - contrib[seat], "actions": actions}
+
+
+def _street(s: int) -> str:
+    return STREET_NAMES[s] if s < len(STREET_NAMES) else f"street {s}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    p = argparse.ArgumentParser(prog="query", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--policy", required=True, type=Path, help="run directory or snapshot directory")
+    p.add_argument("--hand", required=True, help="hole cards, e.g. AhKs")
+    p.add_argument("--board", default="", help="board cards dealt so far, e.g. 'Qs Jh 2c'")
+    p.add_argument("--history", default="", help="ACPC betting so far, e.g. 'r6c/'")
+    p.add_argument("--position", type=int, help="seat to act (checked against the history)")
+    p.add_argument("--current", action="store_true", help="show the current (regret-matching) strategy")
+    args = p.parse_args(argv)
+
+    def go() -> int:
+        from holdem.eval.blueprint import load_blueprint
+
+        bp = load_blueprint(args.policy)
+        spot = describe_spot(bp, args.hand, args.board, args.history, args.position,
+                             "current" if args.current else "average")
+        print(f"infoset   {spot['infoset']}")
+        print(f"key       {spot['key']}   (row {spot['row']})")
+        print(f"bucket    {spot['bucket_label']}   (bucket {spot['bucket']} of {spot['num_buckets']}, "
+              f"{_street(spot['street'])})")
+        print(f"to act    seat {spot['seat']}; pot {spot['pot']} chips, to call {spot['to_call']}")
+        print(f"{'action':<8} {'size (chips)':<24} {'pot fraction':>12} {'probability':>12}")
+        for a in spot["actions"]:
+            frac = "" if a["action"] == "f" else f"{a['pot_fraction']:.2f}"
+            print(f"{a['action']:<8} {a['size']:<24} {frac:>12} {a['probability']:>12.4f}")
+        return 0
+
+    return run_cli(go)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
