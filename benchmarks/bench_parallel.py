@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from holdem.config import RunConfig, TrainConfig, load_config
 from holdem.game.spec import preset
-from holdem.mccfr.solver import SolverConfig, build_problem
+from holdem.mccfr.solver import build_problem
 from holdem.parallel.coordinator import ParallelEngine
 
 
