@@ -98,3 +98,27 @@ def wait_running(run: Path, proc: subprocess.Popen, timeout: float = 120) -> dic
             return info
         time.sleep(0.2)
     raise AssertionError("run did not start")
+
+
+_STRESS_ROWS: list[tuple[str, int, int, float]] = []
+
+
+@pytest.fixture
+def stress_report():
+    """Record a stress case for the summary table (only cases that passed get here)."""
+    def record(case: str, cycles: int, faults: int, seconds: float) -> None:
+        _STRESS_ROWS.append((case, cycles, faults, seconds))
+    return record
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The stress summary: every recorded case finished (no hang) and left nothing behind."""
+    if not _STRESS_ROWS:
+        return
+    tr = terminalreporter
+    tr.section("stress summary")
+    tr.write_line(f"{'case':<46} {'cycles':>6} {'faults':>6} {'hangs':>5} {'leaks':>5} {'seconds':>8}")
+    for case, cycles, faults, seconds in _STRESS_ROWS:
+        tr.write_line(f"{case:<46} {cycles:>6} {faults:>6} {0:>5} {0:>5} {seconds:>8.1f}")
+    failed = len(tr.stats.get("failed", [])) + len(tr.stats.get("error", []))
+    tr.write_line(f"{len(_STRESS_ROWS)} cases passed; {failed} failed or errored (a hang or a leak fails its case)")
