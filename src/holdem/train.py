@@ -202,7 +202,7 @@ class Run:
         self.last_full = -1  # iteration of the last record with statistics
         self.events_logged = 0
         self.deals = None
-        if problem.layout.num_rows and _deal_count(problem) <= SMALL_GAME_DEALS:
+        if problem.layout.num_rows and deal_count(problem) <= SMALL_GAME_DEALS:
             from holdem.mccfr.best_response import deal_table
             self.deals = deal_table(problem.spec, problem.deal_model)
 
@@ -333,7 +333,8 @@ def _next_multiple(t: int, interval: int | None) -> int | None:
     return None if interval is None else (t // interval + 1) * interval
 
 
-def _deal_count(problem: Problem) -> int:
+def deal_count(problem: Problem) -> int:
+    """Number of distinct deals of the game (exact evaluation is for games with few)."""
     from math import comb
     spec = problem.spec
     left, total = spec.deck_size, 1

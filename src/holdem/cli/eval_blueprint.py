@@ -37,10 +37,10 @@ def evaluate_small_game(path: Path) -> dict:
     """Exact evaluation of the average strategy in a run directory or snapshot."""
     from holdem.eval.blueprint import load_blueprint
     from holdem.mccfr.best_response import best_response_values, deal_table, expected_values
-    from holdem.train import SMALL_GAME_DEALS, _deal_count
+    from holdem.train import SMALL_GAME_DEALS, deal_count
 
     bp = load_blueprint(path)
-    if _deal_count(bp.problem) > SMALL_GAME_DEALS:
+    if deal_count(bp.problem) > SMALL_GAME_DEALS:
         raise ValueError(f"{path}: game {bp.problem.spec.name!r} is too large for exact evaluation")
     deals = deal_table(bp.problem.spec, bp.problem.deal_model)
     br = best_response_values(bp.problem.layout, deals, bp.average)
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     def go() -> int:
         from holdem.eval.blueprint import load_blueprint
         from holdem.io.snapshot import list_snapshots, read_meta
-        from holdem.train import SMALL_GAME_DEALS, _deal_count
+        from holdem.train import SMALL_GAME_DEALS, deal_count
 
         if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
             raise ValueError("--plot needs matplotlib: pip install 'holdem[plot]' (or pip install matplotlib)")
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             # final/ is written from the same tables as a snapshot of its iteration: skip that one
             paths = [s for s in list_snapshots(args.policy / "snapshots")
                      if read_meta(s)["iteration"] != head.iteration] + paths
-        small = _deal_count(head.problem) <= SMALL_GAME_DEALS
+        small = deal_count(head.problem) <= SMALL_GAME_DEALS
         opponents = [o.strip() for o in args.opponents.split(",") if o.strip()] if args.opponents else []
         if not small and not opponents and not args.lbr:
             if head.problem.spec.num_players != 2:
