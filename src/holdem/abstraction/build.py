@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from holdem.abstraction import features, kmeans
-from holdem.abstraction.bucket_file import save_buckets, smallest_uint
+from holdem.abstraction.bucket_file import STREET_NAMES, save_buckets, smallest_uint
 from holdem.abstraction.isomorphism import NUM_INDICES
 from holdem.io.progress import ProgressBar
 
@@ -118,37 +118,26 @@ def build(params: BuildParams, out: Path, log: Callable[[str], None] = print) ->
     reports.append(_report("river", params.k_river, river, ehs.astype(np.float64) / features.EHS_SCALE,
                            time.time() - t0))
 
-    t0 = time.time()
+    def emd_stage(street: int, name: str, k: int, featurize: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Fit k centroids on a sample of the street's hands, assign every hand (cached)."""
+        t0 = time.time()
+        label = STREET_NAMES[street]
 
-    def turn_buckets() -> np.ndarray:
-        def featurize(idx: np.ndarray) -> np.ndarray:
-            return features.turn_features(idx, ehs, params.turn_bins)
-        centers = kmeans.fit(featurize(_sample(NUM_INDICES[2], params.sample, params.seed + 1)),
-                             params.k_turn, params.seed)
-        labels, mean = _assign_chunks(NUM_INDICES[2], featurize, centers, "turn buckets")
-        np.save(cache / f"{turn_name}_distance.npy", np.array([mean]))
+        def make() -> np.ndarray:
+            sample = _sample(NUM_INDICES[street], params.sample, params.seed + street)
+            centers = kmeans.fit(featurize(sample), k, params.seed)
+            labels, mean = _assign_chunks(NUM_INDICES[street], featurize, centers, f"{label} buckets")
+            np.save(cache / f"{name}_distance.npy", np.array([mean]))
+            return labels
+
+        labels = _cached(cache, name, make, log)
+        reports.append(_report(label, k, labels, None, time.time() - t0, _maybe(cache / f"{name}_distance.npy")))
         return labels
 
     turn_name = f"turn_k{params.k_turn}_b{params.turn_bins}_{common}"
-    turn = _cached(cache, turn_name, turn_buckets, log)
-    reports.append(_report("turn", params.k_turn, turn, None, time.time() - t0,
-                           _maybe(cache / f"{turn_name}_distance.npy")))
-
-    t0 = time.time()
-
-    def flop_buckets() -> np.ndarray:
-        def featurize(idx: np.ndarray) -> np.ndarray:
-            return features.flop_features(idx, turn, params.k_turn)
-        centers = kmeans.fit(featurize(_sample(NUM_INDICES[1], params.sample, params.seed + 2)),
-                             params.k_flop, params.seed)
-        labels, mean = _assign_chunks(NUM_INDICES[1], featurize, centers, "flop buckets")
-        np.save(cache / f"{flop_name}_distance.npy", np.array([mean]))
-        return labels
-
-    flop_name = f"flop_k{params.k_flop}_{turn_name}"
-    flop = _cached(cache, flop_name, flop_buckets, log)
-    reports.append(_report("flop", params.k_flop, flop, None, time.time() - t0,
-                           _maybe(cache / f"{flop_name}_distance.npy")))
+    turn = emd_stage(2, turn_name, params.k_turn, lambda idx: features.turn_features(idx, ehs, params.turn_bins))
+    flop = emd_stage(1, f"flop_k{params.k_flop}_{turn_name}", params.k_flop,
+                     lambda idx: features.flop_features(idx, turn, params.k_turn))
 
     preflop = np.arange(169, dtype=np.uint8)
     meta: dict[str, Any] = {"k": [169, params.k_flop, params.k_turn, params.k_river], "seed": params.seed,

@@ -105,6 +105,14 @@ def river_ehs(progress=None, chunk: int = 20_000) -> np.ndarray:
     return ehs
 
 
+@njit(cache=True, inline="always")
+def _cdf_into(hist: np.ndarray, total: float, out: np.ndarray) -> None:
+    acc = 0.0
+    for i in range(hist.shape[0]):
+        acc += hist[i] / total
+        out[i] = acc
+
+
 @njit(cache=True, parallel=True)
 def _turn_cdfs(indices: np.ndarray, river_ehs: np.ndarray, bins: int, out: np.ndarray) -> None:
     for t in prange(indices.shape[0]):
@@ -123,10 +131,7 @@ def _turn_cdfs(indices: np.ndarray, river_ehs: np.ndarray, bins: int, out: np.nd
             board[4] = r
             e = river_ehs[index_hand(hole, board, 5)]
             hist[min(e * bins // (EHS_SCALE + 1), bins - 1)] += 1.0
-        acc = 0.0
-        for i in range(bins):
-            acc += hist[i] / 46.0
-            out[t, i] = acc
+        _cdf_into(hist, 46.0, out[t])
 
 
 def turn_features(indices: np.ndarray, river_ehs: np.ndarray, bins: int) -> np.ndarray:
@@ -153,10 +158,7 @@ def _flop_cdfs(indices: np.ndarray, turn_bucket: np.ndarray, k_turn: int, out: n
                 continue
             board[3] = r
             hist[turn_bucket[index_hand(hole, board, 4)]] += 1.0
-        acc = 0.0
-        for i in range(k_turn):
-            acc += hist[i] / 47.0
-            out[t, i] = acc
+        _cdf_into(hist, 47.0, out[t])
 
 
 def flop_features(indices: np.ndarray, turn_bucket: np.ndarray, k_turn: int) -> np.ndarray:
