@@ -110,12 +110,6 @@ class LegalActions:
         """Whether any raise is legal."""
         return not self.no_raise_reason
 
-    def raise_amounts(self) -> range:
-        """Every legal raise total (one value in limit)."""
-        if not self.can_raise:
-            return range(0)
-        return range(self.min_raise_to, self.max_raise_to + 1)
-
 
 class _Consts:
     """Numbers of a spec that every state needs, computed once per spec."""

@@ -59,20 +59,6 @@ def _flatten(record: dict[str, Any], prefix: str = ""):
             yield name, float(value)
 
 
-def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
-    """All records of a run (a torn last line from a crash is skipped)."""
-    out = []
-    path = Path(run_dir) / "metrics.jsonl"
-    if not path.exists():
-        return out
-    for line in path.read_text().splitlines():
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            continue
-    return out
-
-
 def table_statistics(layout: TableLayout, regret: np.ndarray, strategy: np.ndarray,
                      updates: np.ndarray, iteration: int) -> dict[str, Any]:
     """Average positive regret per visited row (divided by iterations) and mean entropy (nats)

@@ -36,11 +36,6 @@ class DealModel(NamedTuple):
     bucket_offset: np.ndarray  # int64 [streets + 1]: where each street's part starts (and the end)
 
 
-def deal_size(dm: DealModel) -> int:
-    """Cards in one deal."""
-    return dm.num_players * dm.hole_cards + int(dm.board_start[-1])
-
-
 def make_deal_model(spec: GameSpec, abstraction: int, bucket_table: np.ndarray,
                     bucket_offset: np.ndarray) -> DealModel:
     """Deal model of ``spec`` with the given abstraction tables."""
