@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 
 # One core: the target is per-core throughput, and numba must not spawn threads.
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
@@ -18,21 +17,7 @@ from numba import njit  # noqa: E402
 
 import holdem  # noqa: E402,F401  (sets NUMBA_CACHE_DIR)
 from holdem.evaluator import eval5, eval7, eval7_arr, evaluate_batch  # noqa: E402
-
-
-@njit(cache=True)
-def random_hands(n: int, k: int, seed: int) -> np.ndarray:
-    """n random k-card hands (distinct cards per row) as an (n, k) uint8 array."""
-    np.random.seed(seed)
-    out = np.empty((n, k), np.uint8)
-    deck = np.arange(52, dtype=np.uint8)
-    for i in range(n):
-        # partial Fisher-Yates: the first k slots become a uniform random k-subset
-        for j in range(k):
-            r = j + np.random.randint(0, 52 - j)
-            deck[j], deck[r] = deck[r], deck[j]
-            out[i, j] = deck[j]
-    return out
+from _bench_util import best_rate, random_hands  # noqa: E402
 
 
 @njit(cache=True)
@@ -61,17 +46,6 @@ def loop_eval5(cards: np.ndarray) -> int:
     for i in range(cards.shape[0]):
         acc += eval5(cards[i, 0], cards[i, 1], cards[i, 2], cards[i, 3], cards[i, 4])
     return acc
-
-
-def best_rate(fn, n: int, repeats: int) -> float:
-    """Best hands/second of fn() over repeats runs (first call is a warm-up)."""
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return n / best
 
 
 def main() -> None:

@@ -293,13 +293,7 @@ def _stop_workers(procs: list, result_q: Any, timeout: float) -> list[int]:
             pass
         for p in procs:
             p.join(0.01)
-    killed = []
-    for p in procs:
-        if p.is_alive():
-            killed.append(p.pid)
-            p.kill()
-        p.join(5.0)
-    return killed
+    return _kill_all(procs)
 
 
 def _uss(proc: psutil.Process) -> int:
@@ -411,6 +405,7 @@ def run_prefix_ordering(problem: Problem, solver: SolverConfig, workers: int, ba
 
 
 def _kill_all(procs: list) -> list[int]:
+    """Kill the workers still alive; return their pids."""
     killed = []
     for p in procs:
         if p.is_alive():
