@@ -76,7 +76,8 @@ def test_kmeans_emd_separates_and_orders():
 
 def _write_bucket_file(path: Path, k: int = 7) -> list[np.ndarray]:
     """A valid bucket file whose buckets are a simple function of the index (tests lookups only)."""
-    tables = [np.arange(169, dtype=np.uint8)] + [(np.arange(n, dtype=np.int64) % k).astype(np.uint8)
+    # preflop permuted (bijection, 5 is prime to 169) so that a lookup by the wrong key shows
+    tables = [(np.arange(169) * 5 % 169).astype(np.uint8)] + [(np.arange(n, dtype=np.int64) % k).astype(np.uint8)
                                                   for n in NUM_INDICES[1:]]
     save_buckets(path, tables, {"k": [169, k, k, k], "seed": 0, "feature": "test"})
     return tables
@@ -91,7 +92,7 @@ def bucket_file(tmp_path_factory):
 def test_kernel_lookup_reads_the_tables(bucket_file):
     path, tables = bucket_file
     from holdem.game.spec import no_limit_holdem
-    from holdem.mccfr.deal import deal_buckets, sample_deal
+    from holdem.mccfr.deal import deal_buckets, deal_buckets_batch, sample_deal
     from holdem.mccfr.rng import seed_state
     from holdem.mccfr.solver import build_problem
     problem = build_problem(no_limit_holdem(stacks=[40, 40]), {"kind": "buckets", "file": str(path)})
@@ -101,16 +102,26 @@ def test_kernel_lookup_reads_the_tables(bucket_file):
     deal = np.zeros(9, dtype=np.int64)
     buckets = np.zeros((2, 4), dtype=np.int64)
     rng = seed_state(1)
-    for _ in range(300):
-        sample_deal(dm, deck, rng, deal)
-        deal_buckets(dm, deal, buckets)
+    deals = np.zeros((300, 9), dtype=np.int64)
+    for i in range(300):
+        sample_deal(dm, deck, rng, deals[i])
+        deal_buckets(dm, deals[i], buckets)
         for p in range(2):
-            hole = deal[2 * p:2 * p + 2]
+            hole = deals[i, 2 * p:2 * p + 2]
             for s, nb in enumerate((0, 3, 4, 5)):
-                assert buckets[p, s] == tables[s][index_hand(hole, deal[4:], nb)]
+                assert buckets[p, s] == tables[s][index_hand(hole, deals[i, 4:], nb)]
+    # the kernel's block path reads the same buckets
+    batch = np.zeros((300, 2, 4), dtype=np.int64)
+    deal_buckets_batch(dm, deals, batch)
+    for i in range(300):
+        deal_buckets(dm, deals[i], buckets)
+        assert np.array_equal(batch[i], buckets)
     # and through the infoset API with cards as text
     assert problem.abstraction.bucket_of(1, "AhKh", "2c3c4d") == \
         tables[1][index_hand(np.array(parse_cards("AhKh")), np.array(parse_cards("2c3c4d") + [0, 0]), 3)]
+    for hole in ("AhKh", "KhAh", "7c2d", "9s9d"):
+        assert problem.abstraction.bucket_of(0, hole, "") == \
+            tables[0][index_hand(np.array(parse_cards(hole)), np.zeros(5, dtype=np.int64), 0)]
 
 
 def test_bad_bucket_files(tmp_path, bucket_file):

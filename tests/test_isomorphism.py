@@ -18,10 +18,12 @@ import holdem  # noqa: F401  (sets NUMBA_CACHE_DIR before anything compiles)
 from holdem.abstraction.isomorphism import (
     BOARD_CARDS,
     NUM_INDICES,
+    card_bit,
     index_batch,
     index_cards,
     index_flat,
     index_hand,
+    index_postflop,
     street_of_board,
     unindex_batch,
     unindex_hand,
@@ -300,6 +302,18 @@ def test_random_hands(street):
     k = BOARD_CARDS[street]
     bad_range, bad_perm, bad_rep = _random_hand_checks(street, k, 200_000, street, PERMS)
     assert (bad_range, bad_perm, bad_rep) == (0, 0, 0)
+
+
+@pytest.mark.timeout(60)
+def test_index_postflop_matches_index_hand():
+    """The kernel's incremental flop/turn/river indexing agrees with one index per street."""
+    rng = np.random.default_rng(11)
+    for _ in range(20_000):
+        cards = rng.choice(52, 7, replace=False)
+        flop_bits = card_bit(cards[2]) | card_bit(cards[3]) | card_bit(cards[4])
+        got = index_postflop(cards[0], cards[1], flop_bits, cards[5], cards[6])
+        want = tuple(index_flat(cards, k) for k in (3, 4, 5))
+        assert got == want, cards
 
 
 @pytest.mark.timeout(60)

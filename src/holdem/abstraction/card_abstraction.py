@@ -55,14 +55,14 @@ class CardAbstraction:
         cards = hole_ids + board_ids
         if len(set(cards)) != len(cards):
             raise ValueError(f"duplicate card in {hole!r} {board!r}")
+        if street == 0 and self.kind in (ABSTRACTION_BUCKET_FILE, ABSTRACTION_HAND_STRENGTH):
+            return int(self.table[self.offset[0] + hole_ids[0] * 52 + hole_ids[1]])
         if self.kind == ABSTRACTION_BUCKET_FILE:
             from holdem.abstraction.isomorphism import index_hand
             idx = index_hand(np.array(hole_ids, dtype=np.int64), np.array(board_ids + [0] * (5 - len(board_ids)),
                                                                          dtype=np.int64), len(board_ids))
             return int(self.table[self.offset[street] + idx])
         if self.kind == ABSTRACTION_HAND_STRENGTH:
-            if street == 0:
-                return int(hand_strength.preflop_class(hole_ids[0], hole_ids[1]))
             hs = np.zeros(1, dtype=np.int64)
             hand_strength.hand_strengths(np.array([hole_ids], dtype=np.int64),
                                          np.array(board_ids, dtype=np.int64), len(board_ids), hs)
@@ -180,6 +180,12 @@ def bucket_file_abstraction(spec: GameSpec, cfg: dict[str, Any]) -> CardAbstract
         raise SpecError(f"abstraction: bucket files are for Texas Hold'em; game {spec.name!r} differs")
     tables, meta = load_buckets(bucket_path(cfg), cfg.get("sha256"))
     dtype = np.result_type(*[t.dtype for t in tables])
+    # preflop as a 52x52 card-pair table, as hand-strength has it: the kernel then needs no
+    # preflop index (the diagonal, a card paired with itself, is never read)
+    from holdem.abstraction.isomorphism import index_batch
+    first, second = np.divmod(np.arange(52 * 52, dtype=np.int64), 52)
+    second = np.where(first == second, (second + 1) % 52, second)
+    tables = [tables[0][index_batch(np.stack([first, second], axis=1), 0)]] + list(tables[1:])
     offset = np.cumsum([0] + [len(t) for t in tables]).astype(np.int64)
     return CardAbstraction("buckets", ABSTRACTION_BUCKET_FILE, np.concatenate(tables).astype(dtype), offset,
                            np.array(meta["k"], dtype=np.int64), spec)

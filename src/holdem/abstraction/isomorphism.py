@@ -37,7 +37,7 @@ Index layout
 largest key, then suit 1, ...; hole and board cards come out sorted by card id.
 
 The njit entry points (:func:`index_hand`, :func:`index_flat`, :func:`index_batch`,
-:func:`unindex_into`) do not validate their input (distinct ids in 0..51, index in range):
+:func:`index_postflop`, :func:`unindex_into`) do not validate their input (distinct ids in 0..51, index in range):
 they are meant for hot loops. :func:`index_cards` / :func:`unindex_hand` check and raise.
 """
 from __future__ import annotations
@@ -155,13 +155,9 @@ def _suit_key(h: int, b: int) -> int:
     return (code << 16) | (_COLEX[h] * _BMUL[code] + _COLEX[bc])
 
 
-@njit(cache=True)
-def _index_packed(hole_bits: int, board_bits: int) -> int:
-    """Index of a hand given as packed masks (suit s in bits 16*s .. 16*s+12)."""
-    k0 = _suit_key(hole_bits & 0x1FFF, board_bits & 0x1FFF)
-    k1 = _suit_key((hole_bits >> 16) & 0x1FFF, (board_bits >> 16) & 0x1FFF)
-    k2 = _suit_key((hole_bits >> 32) & 0x1FFF, (board_bits >> 32) & 0x1FFF)
-    k3 = _suit_key((hole_bits >> 48) & 0x1FFF, (board_bits >> 48) & 0x1FFF)
+@njit(cache=True, inline="always")
+def _rank_keys(k0: int, k1: int, k2: int, k3: int) -> int:
+    """Index of a hand given its four suit keys, in any order."""
     # 4-element sorting network, descending
     k0, k1 = max(k0, k1), min(k0, k1)
     k2, k3 = max(k2, k3), min(k2, k3)
@@ -207,30 +203,77 @@ def _index_packed(hole_bits: int, board_bits: int) -> int:
     return base + sub + g * radix
 
 
+@njit(cache=True, inline="always")
+def _lane(bits: int, suit: int) -> int:
+    return (bits >> (_LANE * suit)) & _LANE_MASK
+
+
+@njit(cache=True, inline="always")
+def card_bit(card: int) -> int:
+    """Bit of a card id in the packed suit-lane masks (suit s in bits 16*s .. 16*s+12)."""
+    c = np.int64(card)
+    return np.int64(1) << ((c & 3) * _LANE + (c >> 2))
+
+
+@njit(cache=True)
+def _index_packed(hole_bits: int, board_bits: int) -> int:
+    """Index of a hand given as packed masks (suit s in bits 16*s .. 16*s+12)."""
+    return _rank_keys(_suit_key(_lane(hole_bits, 0), _lane(board_bits, 0)),
+                      _suit_key(_lane(hole_bits, 1), _lane(board_bits, 1)),
+                      _suit_key(_lane(hole_bits, 2), _lane(board_bits, 2)),
+                      _suit_key(_lane(hole_bits, 3), _lane(board_bits, 3)))
+
+
+@njit(cache=True)
+def index_postflop(c0: int, c1: int, flop_bits: int, turn: int, river: int) -> tuple[int, int, int]:
+    """Flop, turn and river indices of hole cards (c0, c1) on one board, given as the flop's
+    packed mask and the turn and river card ids.
+
+    The turn and river each add a card of one suit, so only that suit's key is recomputed:
+    6 suit keys instead of 12 (the training hot path computes these once per player and deal).
+    """
+    hole_bits = card_bit(c0) | card_bit(c1)
+    k0 = _suit_key(_lane(hole_bits, 0), _lane(flop_bits, 0))
+    k1 = _suit_key(_lane(hole_bits, 1), _lane(flop_bits, 1))
+    k2 = _suit_key(_lane(hole_bits, 2), _lane(flop_bits, 2))
+    k3 = _suit_key(_lane(hole_bits, 3), _lane(flop_bits, 3))
+    flop = _rank_keys(k0, k1, k2, k3)
+    board_bits = flop_bits
+    out_turn = 0
+    for street in range(2):
+        card = turn if street == 0 else river
+        board_bits |= card_bit(card)
+        s = card & 3
+        k = _suit_key(_lane(hole_bits, s), _lane(board_bits, s))
+        if s == 0:
+            k0 = k
+        elif s == 1:
+            k1 = k
+        elif s == 2:
+            k2 = k
+        else:
+            k3 = k
+        if street == 0:
+            out_turn = _rank_keys(k0, k1, k2, k3)
+    return flop, out_turn, _rank_keys(k0, k1, k2, k3)
+
+
 @njit(cache=True)
 def index_hand(hole: np.ndarray, board: np.ndarray, k: int) -> int:
     """Canonical index of (2 hole cards, first k board cards), k in {0, 3, 4, 5}; cards distinct."""
-    hb = (np.int64(1) << ((np.int64(hole[0]) & 3) * 16 + (np.int64(hole[0]) >> 2))) | (
-        np.int64(1) << ((np.int64(hole[1]) & 3) * 16 + (np.int64(hole[1]) >> 2)))
     bb = np.int64(0)
     for i in range(k):
-        c = np.int64(board[i])
-        bb |= np.int64(1) << ((c & 3) * 16 + (c >> 2))
-    return _index_packed(hb, bb)
+        bb |= card_bit(board[i])
+    return _index_packed(card_bit(hole[0]) | card_bit(hole[1]), bb)
 
 
 @njit(cache=True)
 def index_flat(cards: np.ndarray, k: int) -> int:
     """Canonical index of cards[0:2] (hole) + cards[2:2+k] (board)."""
-    hb = np.int64(0)
-    for i in range(2):
-        c = np.int64(cards[i])
-        hb |= np.int64(1) << ((c & 3) * 16 + (c >> 2))
     bb = np.int64(0)
     for i in range(2, 2 + k):
-        c = np.int64(cards[i])
-        bb |= np.int64(1) << ((c & 3) * 16 + (c >> 2))
-    return _index_packed(hb, bb)
+        bb |= card_bit(cards[i])
+    return _index_packed(card_bit(cards[0]) | card_bit(cards[1]), bb)
 
 
 @njit(cache=True)

@@ -71,14 +71,13 @@ from holdem.game.tree import CALL, FOLD, RAISE, TERMINAL_SHOWDOWN
 from holdem.mccfr.deal import ABSTRACTION_BUCKET_FILE, ABSTRACTION_HAND_STRENGTH, DealModel, sample_deal
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
 from holdem.mccfr.policy import uniform_policy
-from holdem.mccfr.rng import next_below, next_float, next_u64
+from holdem.mccfr.rng import next_below, next_float, stream_at
 from holdem.mccfr.solver import Problem
 
 NUM_PAIRS = 1326
 # pair h <-> cards (PAIR_LO[h], PAIR_HI[h]) with lo < hi; h = hi * (hi - 1) / 2 + lo
 PAIR_HI = np.array([hi for hi in range(52) for _ in range(hi)], dtype=np.int64)
 PAIR_LO = np.array([lo for hi in range(52) for lo in range(hi)], dtype=np.int64)
-_SEED_MIX = np.uint64(0xD1B54A32D192ED03)
 
 
 @njit(cache=True, inline="always")
@@ -92,6 +91,11 @@ def _range_buckets(dm: DealModel, street: int, board: np.ndarray, weight: np.nda
                    out: np.ndarray) -> None:
     """``out[h]``: the blueprint's bucket of pair h on ``street`` for pairs with weight > 0
     (and pair ``extra``), exactly as :func:`holdem.mccfr.deal.deal_buckets` computes it."""
+    if street == 0:  # both Hold'em abstractions keep preflop as a 52x52 card-pair table
+        for h in range(NUM_PAIRS):
+            if weight[h] > 0.0 or h == extra:
+                out[h] = dm.bucket_table[dm.bucket_offset[0] + PAIR_LO[h] * 52 + PAIR_HI[h]]
+        return
     if dm.abstraction == ABSTRACTION_BUCKET_FILE:  # canonical index -> bucket, O(1) per pair
         hole = np.empty(2, dtype=np.int64)
         nb = dm.board_start[street + 1]
@@ -100,11 +104,6 @@ def _range_buckets(dm: DealModel, street: int, board: np.ndarray, weight: np.nda
                 hole[0] = PAIR_LO[h]
                 hole[1] = PAIR_HI[h]
                 out[h] = dm.bucket_table[dm.bucket_offset[street] + index_hand(hole, board, nb)]
-        return
-    if street == 0:
-        for h in range(NUM_PAIRS):
-            if weight[h] > 0.0 or h == extra:
-                out[h] = dm.bucket_table[dm.bucket_offset[0] + PAIR_LO[h] * 52 + PAIR_HI[h]]
         return
     k = 0
     for h in range(NUM_PAIRS):
@@ -345,8 +344,7 @@ def _lbr_deal(d: int, seed: np.uint64, node_info: np.ndarray, contrib: np.ndarra
     """Deal number ``d`` (its own random stream) played with LBR in both seats:
     (LBR's mean payoff in chips, LBR decisions)."""
     rng = np.empty(1, dtype=np.uint64)
-    rng[0] = seed + np.uint64(d + 1) * _SEED_MIX
-    next_u64(rng)
+    rng[0] = stream_at(seed, d)
     deck = np.arange(52, dtype=np.int64)
     deal = np.zeros(9, dtype=np.int64)
     sample_deal(dm, deck, rng, deal)

@@ -25,14 +25,16 @@ import numpy as np
 from numba import njit
 
 from holdem.game.payoff import hand_payoffs
-from holdem.mccfr.deal import DealModel, deal_buckets, sample_deal, showdown_values
+from holdem.mccfr.deal import DealModel, deal_buckets_batch, sample_deal, showdown_values
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
-from holdem.mccfr.rng import next_float
+from holdem.mccfr.rng import next_float, stream_at
 from holdem.parallel.locks import acquire, release, stripe_of
 
 # statistics returned by run_iterations (float64 array)
 STAT_ITERATIONS, STAT_NODES, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, STAT_PRUNED = range(5)
 NUM_STATS = 8
+#: deals drawn and bucketed together (their table reads overlap; see deal_buckets_batch)
+DEAL_BLOCK = 64
 
 
 class Tables(NamedTuple):
@@ -200,7 +202,13 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
 def run_iterations(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.ndarray,
                    dm: DealModel, tb: Tables, params: Params, owner: int, rng: np.ndarray,
                    deck: np.ndarray, max_depth: int, t_start: int, count: int, stats: np.ndarray) -> None:
-    """Run iterations ``t_start + 1 .. t_start + count`` (1-based) on the tables in place."""
+    """Run iterations ``t_start + 1 .. t_start + count`` (1-based) on the tables in place.
+
+    ``rng`` is ``[state, key]`` (:func:`holdem.mccfr.rng.seed_state`): the traversals draw from
+    the state, and the deal of iteration t comes from its own stream ``stream_at(key, t)``.
+    Deals thus depend on the iteration number alone and can be drawn a block ahead, their
+    buckets looked up together, while a resumed run still sees exactly the same deals.
+    """
     num_players = dm.num_players
     streets = dm.board_start.shape[0] - 1
     depth = max_depth
@@ -211,21 +219,27 @@ def run_iterations(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.nd
     child_val = np.zeros((depth + 1, max_a), dtype=np.float64)
     explored = np.zeros((depth + 1, max_a), dtype=np.bool_)
     payoff = np.zeros(num_players, dtype=np.float64)
-    deal = np.zeros(num_players * dm.hole_cards + dm.board_start[-1], dtype=np.int64)
-    buckets = np.zeros((num_players, streets), dtype=np.int64)
-    values = np.zeros(num_players, dtype=np.int64)
-    for t in range(t_start + 1, t_start + count + 1):
-        sample_deal(dm, deck, rng, deal)
-        deal_buckets(dm, deal, buckets)
-        showdown_values(dm, deal, values)
-        prune = False
-        if params.enable_pruning and t > params.prune_start:
-            prune = next_float(rng) < params.pruning_probability
-        for trav in range(num_players):
-            traverse(trav, node_info, contrib, edge_child, tb, owner, buckets, values, rng, prune,
-                     params.pruning_threshold, params.regret_floor, streets - 1, stack_node, stack_a,
-                     sigma, child_val, explored, payoff, stats)
-        stats[STAT_ITERATIONS] += 1.0
+    deals = np.zeros((DEAL_BLOCK, num_players * dm.hole_cards + dm.board_start[-1]), dtype=np.int64)
+    buckets = np.zeros((DEAL_BLOCK, num_players, streets), dtype=np.int64)
+    values = np.zeros((DEAL_BLOCK, num_players), dtype=np.int64)
+    deal_rng = np.zeros(1, dtype=np.uint64)
+    end = t_start + count + 1
+    for block in range(t_start + 1, end, DEAL_BLOCK):
+        m = min(DEAL_BLOCK, end - block)
+        for j in range(m):
+            deal_rng[0] = stream_at(rng[1], block + j)
+            sample_deal(dm, deck, deal_rng, deals[j])
+            showdown_values(dm, deals[j], values[j])
+        deal_buckets_batch(dm, deals[:m], buckets[:m])
+        for j in range(m):
+            prune = False
+            if params.enable_pruning and block + j > params.prune_start:
+                prune = next_float(rng) < params.pruning_probability
+            for trav in range(num_players):
+                traverse(trav, node_info, contrib, edge_child, tb, owner, buckets[j], values[j], rng, prune,
+                         params.pruning_threshold, params.regret_floor, streets - 1, stack_node, stack_a,
+                         sigma, child_val, explored, payoff, stats)
+            stats[STAT_ITERATIONS] += 1.0
 
 
 @njit(cache=True)

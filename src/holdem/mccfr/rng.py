@@ -2,6 +2,9 @@
 
 The whole generator state is one uint64 in a caller-owned array, so a run can save it in a
 snapshot and resume the exact same stream, and each worker gets its own stream by seed.
+A second word holds a key that never changes: :func:`stream_at` derives from it and a
+counter (the iteration number) the start of an independent stream, so the training kernel
+can draw the deal of any iteration without walking a stream to it.
 """
 from __future__ import annotations
 
@@ -16,13 +19,28 @@ _INV53 = 1.0 / 9007199254740992.0
 
 
 @njit(cache=True, inline="always")
+def _mix(x: np.uint64) -> np.uint64:
+    z = (x ^ (x >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
 def next_u64(state: np.ndarray) -> np.uint64:
     """Advance ``state[0]`` and return 64 random bits."""
     x = state[0] + _GAMMA
     state[0] = x
-    z = (x ^ (x >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
+    return _mix(x)
+
+
+@njit(cache=True, inline="always")
+def stream_at(key: np.uint64, counter: int) -> np.uint64:
+    """Start state of the stream numbered ``counter`` under ``key``.
+
+    The start is a SplitMix64 output (a bijective hash of key + counter * gamma), so the
+    streams of neighbouring counters start far apart instead of overlapping.
+    """
+    return _mix(key + np.uint64(counter) * _GAMMA)
 
 
 @njit(cache=True, inline="always")
@@ -38,6 +56,8 @@ def next_below(state: np.ndarray, n: int) -> int:
 
 
 def seed_state(seed: int, stream: int = 0) -> np.ndarray:
-    """Fresh generator state for ``seed`` and an independent ``stream`` (e.g. a worker id)."""
+    """Fresh generator for ``seed`` and an independent ``stream`` (e.g. a worker id):
+    ``[state, key]``, the key depending on the seed alone."""
     x = (int(seed) * 0x9E3779B97F4A7C15 + (int(stream) + 1) * 0xD1B54A32D192ED03) & 0xFFFFFFFFFFFFFFFF
-    return np.array([x], dtype=np.uint64)
+    key = (int(seed) * 0xD1B54A32D192ED03 + 0x8BB84B93962EACC9) & 0xFFFFFFFFFFFFFFFF
+    return np.array([x, key], dtype=np.uint64)
