@@ -38,7 +38,7 @@ bench: venv
 	$(PY) benchmarks/bench_abstraction.py
 
 # a default training run (all cores, about a minute) under the CPU/memory monitor, then its summary
-MONITOR_CONFIG ?= configs/nlhe-hu-small.yaml
+MONITOR_CONFIG ?= configs/nlhe-hu-small-hs.yaml
 MONITOR_BUDGET ?= 60
 monitor: venv
 	$(PY) -m holdem.cli.monitor --csv $(RUN)/monitor.csv -- \

@@ -9,7 +9,7 @@ no discount barriers; only the data path differs (see benchmarks/queue_merge_bas
 
 Printed and written to benchmarks/results/designs.json (with the machine description):
 
-1. Leduc (lossless) and configs/nlhe-hu-small.yaml at 1, 2, 4 workers: iterations/s, payload
+1. Leduc (lossless) and configs/nlhe-hu-small-hs.yaml at 1, 2, 4 workers: iterations/s, payload
    bytes per batch (ours: control-pipe bytes; baseline: pickled delta), memory (USS of all
    processes, plus ours' shared-memory segments, which USS does not count), CPU% per worker
    and of the main process.
@@ -275,7 +275,7 @@ def main() -> None:
     leduc = preset("leduc")
     results["games"] += compare("leduc", build_problem(leduc), leduc, {"kind": "lossless"},
                                 no_discount(SolverConfig()), workers, seconds, batch, {})
-    small = load_config(ROOT / "configs" / "nlhe-hu-small.yaml")
+    small = load_config(ROOT / "configs" / "nlhe-hu-small-hs.yaml")
     results["games"] += compare("nlhe-hu-small", build_problem(small.game, small.abstraction), small.game,
                                 small.abstraction, no_discount(small.solver), workers, seconds, batch, {})
     hu = load_config(ROOT / "configs" / "nlhe-hu.yaml")

@@ -32,7 +32,7 @@ def blueprint(policy: Path | None, iters: int) -> tuple[Problem, np.ndarray]:
 
         bp = load_blueprint(policy)
         return bp.problem, bp.average
-    cfg = load_config(ROOT / "configs" / "nlhe-hu-small.yaml")
+    cfg = load_config(ROOT / "configs" / "nlhe-hu-small-hs.yaml")
     problem = build_problem(cfg.game, cfg.abstraction)
     solver = Solver(problem, cfg.solver, seed=0)
     solver.run(iters)

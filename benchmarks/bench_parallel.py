@@ -61,7 +61,7 @@ def measure(game: str, workers: int, seconds: float, batch: int) -> dict:
 def main() -> None:
     """Print the table."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--games", nargs="+", default=["leduc", "configs/nlhe-hu-small.yaml"],
+    p.add_argument("--games", nargs="+", default=["leduc", "configs/nlhe-hu-small-hs.yaml"],
                    help="preset names or config files")
     p.add_argument("--workers", nargs="+", type=int, default=[1, 2, 4])
     p.add_argument("--seconds", type=float, default=8.0)

@@ -23,7 +23,7 @@ worker is doing, and kills everything.
 Linear-CFR discounting is left out: the benchmark runs both designs without discount
 barriers, so it compares the data paths alone.
 
-    python benchmarks/queue_merge_baseline.py [--config configs/nlhe-hu-small.yaml] [--workers 2]
+    python benchmarks/queue_merge_baseline.py [--config configs/nlhe-hu-small-hs.yaml] [--workers 2]
 """
 from __future__ import annotations
 
@@ -425,7 +425,7 @@ def _state(pid: int) -> str:
 def main() -> None:
     """Run the fixed ordering for a few seconds and the pre-fix ordering once; print both."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", default="configs/nlhe-hu-small.yaml", help="run config (YAML) or preset name")
+    p.add_argument("--config", default="configs/nlhe-hu-small-hs.yaml", help="run config (YAML) or preset name")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=5_000)
     p.add_argument("--seconds", type=float, default=5.0)

@@ -52,6 +52,29 @@ def test_turn_features_are_cdfs():
     assert np.all(np.diff(cdf, axis=1) >= -1e-6) and np.allclose(cdf[:, -1], 1.0, atol=1e-5)
 
 
+def test_flop_features_l1_is_emd_between_turn_positions():
+    """L1 between two flop features equals the earth mover's distance between the hands'
+    47 turn outcomes placed at their buckets' positions, computed independently by optimal
+    matching of sorted samples (equal sample sizes)."""
+    from holdem.abstraction.isomorphism import unindex_hand
+    k = 6
+    turn_bucket = (np.arange(NUM_INDICES[2]) * 7919 % k).astype(np.uint8)  # synthetic buckets
+    positions = np.array([0.05, 0.1, 0.3, 0.35, 0.8, 0.95])
+    flops = np.array([17, 4_000, 250_000, 1_000_000], dtype=np.int64)
+    feats = features.flop_features(flops, turn_bucket, positions).astype(np.float64)
+    outcomes = []
+    for f in flops:
+        hole, board = unindex_hand(1, int(f))
+        rest = [c for c in range(52) if c not in set(hole) | set(board)]
+        outcomes.append(np.sort([positions[turn_bucket[index_hand(hole, np.array(list(board) + [c, 0]), 4)]]
+                                 for c in rest]))
+    for a in range(len(flops)):
+        for b in range(len(flops)):
+            emd = np.abs(outcomes[a] - outcomes[b]).mean()
+            assert abs(np.abs(feats[a] - feats[b]).sum() - emd) < 1e-5
+    assert len({round(float(np.abs(feats[0] - feats[b]).sum()), 6) for b in range(1, 4)}) > 1
+
+
 def test_kmeans_emd_separates_and_orders():
     rng = np.random.default_rng(0)
     bins = 8

@@ -46,7 +46,7 @@ def test_merged_tables_are_the_sum_of_the_deltas(kuhn_problem):
 def test_prefix_ordering_hangs_only_with_a_large_payload(kuhn_problem):
     small = run_prefix_ordering(kuhn_problem, NO_DISCOUNT, workers=2, batch_size=200, timeout=1.0)
     assert small["outcome"] == "completed" and small["batches_merged"] == 2 and not small["killed"]
-    cfg = load_config(ROOT / "configs" / "nlhe-hu-small.yaml")
+    cfg = load_config(ROOT / "configs" / "nlhe-hu-small-hs.yaml")
     report = run_prefix_ordering(build_problem(cfg.game, cfg.abstraction), NO_DISCOUNT, workers=2,
                                  batch_size=200, timeout=1.0)
     assert report["outcome"] == "hung", report

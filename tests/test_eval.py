@@ -31,7 +31,7 @@ EARLY, LATE = 1_000, 20_000
 @pytest.fixture(scope="module")
 def small():
     """The small preset trained in-process: (problem, early average strategy, late one)."""
-    cfg = load_config(ROOT / "configs" / "nlhe-hu-small.yaml")
+    cfg = load_config(ROOT / "configs" / "nlhe-hu-small-hs.yaml")
     problem = build_problem(cfg.game, cfg.abstraction)
     solver = Solver(problem, cfg.solver, seed=0)
     solver.run(EARLY)
@@ -212,7 +212,7 @@ def cli(module: str, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.timeout(240)
 def test_eval_cli_heads_up(tmp_path):
     run = tmp_path / "run"
-    r = cli("train_blueprint", "--config", "configs/nlhe-hu-small.yaml", "--iters", "10000", "--logdir", str(run),
+    r = cli("train_blueprint", "--config", "configs/nlhe-hu-small-hs.yaml", "--iters", "10000", "--logdir", str(run),
             "--checkpoint-interval", "5000")
     assert r.returncode == 0, r.stderr
     snap = run / "snapshots" / "iter_000000005000"

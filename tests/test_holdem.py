@@ -19,7 +19,7 @@ from holdem.mccfr.solver import Solver, build_problem
 
 @pytest.fixture(scope="module")
 def small():
-    cfg = load_config("configs/nlhe-hu-small.yaml")
+    cfg = load_config("configs/nlhe-hu-small-hs.yaml")
     return cfg, build_problem(cfg.game, cfg.abstraction)
 
 

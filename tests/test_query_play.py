@@ -22,7 +22,7 @@ def cli(module: str, *args: str, stdin: str | None = None) -> subprocess.Complet
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     path = tmp_path_factory.mktemp("qp") / "run"
-    r = cli("train_blueprint", "--config", "configs/nlhe-hu-small.yaml", "--iters", "20000", "--logdir", str(path))
+    r = cli("train_blueprint", "--config", "configs/nlhe-hu-small-hs.yaml", "--iters", "20000", "--logdir", str(path))
     assert r.returncode == 0, r.stderr
     return path
 

@@ -77,3 +77,14 @@ def test_shipped_configs_load():
     from pathlib import Path
     for path in sorted(Path(__file__).parent.parent.joinpath("configs").glob("*.yaml")):
         load_config(path)
+
+
+def test_small_config_twins_differ_only_in_abstraction():
+    """Tests and benchmarks use the hand-strength twin of the `make train` default config."""
+    from pathlib import Path
+    configs = Path(__file__).parent.parent / "configs"
+    buckets = load_config(configs / "nlhe-hu-small.yaml").to_dict()
+    strength = load_config(configs / "nlhe-hu-small-hs.yaml").to_dict()
+    assert buckets.pop("abstraction") == {"kind": "buckets", "preset": "tiny"}
+    assert strength.pop("abstraction")["kind"] == "hand-strength"
+    assert buckets == strength

@@ -177,7 +177,7 @@ def test_training_under_the_monitor_never_stalls(tmp_path, stress_report):
     run = tmp_path / "run"
     r = subprocess.run(
         [sys.executable, "-m", "holdem.cli.monitor", "--fail-on-stall", "--stall-window", "10", "--interval", "1",
-         "--", sys.executable, "-m", "holdem.cli.train_blueprint", "--config", "configs/nlhe-hu-small.yaml",
+         "--", sys.executable, "-m", "holdem.cli.train_blueprint", "--config", "configs/nlhe-hu-small-hs.yaml",
          "--logdir", str(run), "--num-workers", "8", "--time-budget", "40"],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-2000:])

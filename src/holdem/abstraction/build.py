@@ -7,7 +7,8 @@ stages (the river EHS is the same for all):
 1. river EHS of all 123,156,254 canonical river hands (exact; features.river_ehs);
 2. river buckets: 1-D k-means of EHS (fitted on a sample, every hand assigned);
 3. turn buckets: k-means under EMD of each turn hand's river-EHS histogram;
-4. flop buckets: k-means under EMD of each flop hand's turn-bucket histogram;
+4. flop buckets: k-means under EMD of each flop hand's turn-bucket histogram, each turn
+   bucket placed at its centroid's mean river EHS (features.flop_features);
 5. preflop: the 169 lossless classes.
 
 Bucket ids are ordered weak to strong on every street.
@@ -29,7 +30,7 @@ from holdem.io.progress import ProgressBar
 
 PRESETS = {"tiny": (169, 10, 10, 10), "small": (169, 50, 50, 50), "mid": (169, 200, 200, 200),
            "large": (169, 500, 500, 500)}
-FEATURE_KIND = "river-ehs / turn-ehs-histogram-emd / flop-turn-bucket-histogram-emd"
+FEATURE_KIND = "river-ehs / turn-ehs-histogram-emd / flop-turn-bucket-histogram-emd-at-centroid-ehs"
 
 
 @dataclass(frozen=True)
@@ -118,26 +119,34 @@ def build(params: BuildParams, out: Path, log: Callable[[str], None] = print) ->
     reports.append(_report("river", params.k_river, river, ehs.astype(np.float64) / features.EHS_SCALE,
                            time.time() - t0))
 
-    def emd_stage(street: int, name: str, k: int, featurize: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-        """Fit k centroids on a sample of the street's hands, assign every hand (cached)."""
+    def emd_stage(street: int, name: str, k: int,
+                  featurize: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Fit k centroids on a sample of the street's hands, assign every hand (cached):
+        (labels, centroids)."""
         t0 = time.time()
         label = STREET_NAMES[street]
+        centers_path = cache / f"{name}_centers.npy"
 
         def make() -> np.ndarray:
             sample = _sample(NUM_INDICES[street], params.sample, params.seed + street)
             centers = kmeans.fit(featurize(sample), k, params.seed)
             labels, mean = _assign_chunks(NUM_INDICES[street], featurize, centers, f"{label} buckets")
             np.save(cache / f"{name}_distance.npy", np.array([mean]))
+            np.save(centers_path, centers)
             return labels
 
+        if not centers_path.exists():  # labels cached without their centroids: redo the stage
+            (cache / f"{name}.npy").unlink(missing_ok=True)
         labels = _cached(cache, name, make, log)
         reports.append(_report(label, k, labels, None, time.time() - t0, _maybe(cache / f"{name}_distance.npy")))
-        return labels
+        return labels, np.load(centers_path, allow_pickle=False)
 
     turn_name = f"turn_k{params.k_turn}_b{params.turn_bins}_{common}"
-    turn = emd_stage(2, turn_name, params.k_turn, lambda idx: features.turn_features(idx, ehs, params.turn_bins))
-    flop = emd_stage(1, f"flop_k{params.k_flop}_{turn_name}", params.k_flop,
-                     lambda idx: features.flop_features(idx, turn, params.k_turn))
+    turn, turn_centers = emd_stage(2, turn_name, params.k_turn,
+                                   lambda idx: features.turn_features(idx, ehs, params.turn_bins))
+    positions = features.turn_bucket_positions(turn_centers)
+    flop, _ = emd_stage(1, f"flop_k{params.k_flop}_emd-ehs_{turn_name}", params.k_flop,
+                        lambda idx: features.flop_features(idx, turn, positions))
 
     preflop = np.arange(169, dtype=np.uint8)
     meta: dict[str, Any] = {"k": [169, params.k_flop, params.k_turn, params.k_river], "seed": params.seed,

@@ -12,9 +12,14 @@ cards, as a histogram over ``bins`` equal-width EHS bins, stored as a CDF (so th
 earth mover's distance; see kmeans.py).
 
 Flop: for each canonical flop hand, the distribution of its turn bucket over the 47 turn
-cards. Turn buckets are ordered weak to strong (centroids sorted by mean), so the
-histogram over bucket ids is 1-D and L1 between CDFs is EMD with ground distance |i - j|
-between bucket ranks: a cheap stand-in for Pluribus's ground distance between centroids.
+cards. Each turn bucket sits on the EHS axis at the mean river EHS of its centroid
+(:func:`turn_bucket_positions`; buckets are ordered weak to strong, so positions ascend).
+On a line, the earth mover's distance between two distributions over points
+``p_0 <= .. <= p_{k-1}`` is ``sum_b |F(b) - G(b)| * (p_{b+1} - p_b)``, so each flop hand is
+stored as its CDF scaled by those gaps and plain L1 between features is the exact EMD with
+ground distance |p_i - p_j| between turn buckets. (Pluribus uses the EMD between the turn
+centroids' own histograms as ground distance; the centroid means keep the problem 1-D and
+the distance exact, and unlike bucket ranks they keep far-apart buckets far apart.)
 """
 from __future__ import annotations
 
@@ -141,8 +146,16 @@ def turn_features(indices: np.ndarray, river_ehs: np.ndarray, bins: int) -> np.n
     return out
 
 
+def turn_bucket_positions(centers: np.ndarray) -> np.ndarray:
+    """Mean river EHS (0..1) of each turn centroid (a CDF over equal-width EHS bins)."""
+    bins = centers.shape[1]
+    # mean bin of a CDF over bins 0..B-1 is B - 1 - sum(CDF[:-1]); bin i is centred at (i + .5) / B
+    return (bins - 0.5 - centers[:, :-1].astype(np.float64).sum(axis=1)) / bins
+
+
 @njit(cache=True, parallel=True)
-def _flop_cdfs(indices: np.ndarray, turn_bucket: np.ndarray, k_turn: int, out: np.ndarray) -> None:
+def _flop_cdfs(indices: np.ndarray, turn_bucket: np.ndarray, gaps: np.ndarray, out: np.ndarray) -> None:
+    k_turn = gaps.shape[0]
     for t in prange(indices.shape[0]):
         cards = np.empty(5, dtype=np.int64)
         unindex_into(1, indices[t], cards)
@@ -159,10 +172,17 @@ def _flop_cdfs(indices: np.ndarray, turn_bucket: np.ndarray, k_turn: int, out: n
             board[3] = r
             hist[turn_bucket[index_hand(hole, board, 4)]] += 1.0
         _cdf_into(hist, 47.0, out[t])
+        for b in range(k_turn):
+            out[t, b] *= gaps[b]
 
 
-def flop_features(indices: np.ndarray, turn_bucket: np.ndarray, k_turn: int) -> np.ndarray:
-    """CDF over the (ordered) turn buckets of each flop index in ``indices``."""
-    out = np.empty((len(indices), k_turn), dtype=np.float32)
-    _flop_cdfs(np.ascontiguousarray(indices, dtype=np.int64), turn_bucket, k_turn, out)
+def flop_features(indices: np.ndarray, turn_bucket: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Gap-scaled CDF over the turn buckets (at ``positions``) of each flop index in ``indices``:
+    L1 between two rows is the EMD between the two hands' turn-bucket distributions."""
+    gaps = np.zeros(len(positions), dtype=np.float32)
+    gaps[:-1] = np.diff(positions)  # the last CDF entry is always 1: no mass moves past it
+    if (gaps < 0).any():
+        raise ValueError("turn bucket positions must ascend (buckets ordered weak to strong)")
+    out = np.empty((len(indices), len(positions)), dtype=np.float32)
+    _flop_cdfs(np.ascontiguousarray(indices, dtype=np.int64), turn_bucket, gaps, out)
     return out
