@@ -52,27 +52,47 @@ def test_turn_features_are_cdfs():
     assert np.all(np.diff(cdf, axis=1) >= -1e-6) and np.allclose(cdf[:, -1], 1.0, atol=1e-5)
 
 
+def _assert_l1_is_emd(feats: np.ndarray, outcomes: list[np.ndarray]) -> None:
+    """L1 between feature rows equals the earth mover's distance between the rows' outcome
+    samples (equal sizes), computed independently by optimal matching of the sorted samples."""
+    feats = feats.astype(np.float64)
+    for a in range(len(outcomes)):
+        for b in range(len(outcomes)):
+            emd = np.abs(np.sort(outcomes[a]) - np.sort(outcomes[b])).mean()
+            assert abs(np.abs(feats[a] - feats[b]).sum() - emd) < 1e-5
+    assert len({round(float(np.abs(feats[0] - feats[b]).sum()), 6) for b in range(1, len(outcomes))}) > 1
+
+
 def test_flop_features_l1_is_emd_between_turn_positions():
-    """L1 between two flop features equals the earth mover's distance between the hands'
-    47 turn outcomes placed at their buckets' positions, computed independently by optimal
-    matching of sorted samples (equal sample sizes)."""
     from holdem.abstraction.isomorphism import unindex_hand
     k = 6
     turn_bucket = (np.arange(NUM_INDICES[2]) * 7919 % k).astype(np.uint8)  # synthetic buckets
     positions = np.array([0.05, 0.1, 0.3, 0.35, 0.8, 0.95])
     flops = np.array([17, 4_000, 250_000, 1_000_000], dtype=np.int64)
-    feats = features.flop_features(flops, turn_bucket, positions).astype(np.float64)
     outcomes = []
     for f in flops:
         hole, board = unindex_hand(1, int(f))
         rest = [c for c in range(52) if c not in set(hole) | set(board)]
-        outcomes.append(np.sort([positions[turn_bucket[index_hand(hole, np.array(list(board) + [c, 0]), 4)]]
-                                 for c in rest]))
-    for a in range(len(flops)):
-        for b in range(len(flops)):
-            emd = np.abs(outcomes[a] - outcomes[b]).mean()
-            assert abs(np.abs(feats[a] - feats[b]).sum() - emd) < 1e-5
-    assert len({round(float(np.abs(feats[0] - feats[b]).sum()), 6) for b in range(1, 4)}) > 1
+        outcomes.append(np.array([positions[turn_bucket[index_hand(hole, np.array(list(board) + [c, 0]), 4)]]
+                                  for c in rest]))
+    _assert_l1_is_emd(features.flop_features(flops, turn_bucket, positions), outcomes)
+
+
+def test_preflop_features_l1_is_emd_between_flop_positions():
+    from holdem.abstraction.isomorphism import index_batch, unindex_hand
+    k = 5
+    flop_bucket = (np.arange(NUM_INDICES[1]) * 104729 % k).astype(np.uint8)  # synthetic buckets
+    positions = np.array([0.1, 0.2, 0.5, 0.55, 0.9])
+    feats = features.preflop_features(flop_bucket, positions)
+    assert feats.shape == (169, k)
+    classes = [0, 40, 90, 168]
+    outcomes = []
+    for c in classes:
+        hole, _ = unindex_hand(0, c)
+        rest = [x for x in range(52) if x not in hole]
+        hands = np.array([list(hole) + list(f) for f in itertools.combinations(rest, 3)], dtype=np.int64)
+        outcomes.append(positions[flop_bucket[index_batch(hands, 3)]])
+    _assert_l1_is_emd(feats[classes], outcomes)
 
 
 def test_kmeans_emd_separates_and_orders():
@@ -191,8 +211,8 @@ def test_bad_bucket_file_via_cli_exits_2(tmp_path, bucket_file):
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_tiny_build_end_to_end(tmp_path):
-    """Build the tiny preset for real (several minutes) and check what the buckets mean."""
+def test_tiny_and_mid_builds_end_to_end(tmp_path):
+    """Build the tiny and mid presets for real (about 10 minutes) and check what the buckets mean."""
     from holdem.abstraction.build import BuildParams, build
     from holdem.abstraction.card_abstraction import make_abstraction
     from holdem.game.spec import no_limit_holdem
@@ -210,3 +230,16 @@ def test_tiny_build_end_to_end(tmp_path):
     assert ab.bucket_of(3, "AhAd", "AsAcKd7h2c") > ab.bucket_of(3, "5s4s", "Ts7s2dKh9c")
     # interrupted builds resume: a rebuild with the cache present reuses every stage
     assert build(BuildParams(169, 10, 10, 10), tmp_path / "again.npz", log=print)[0] == digest
+    # fewer preflop buckets than the 169 classes: k-means of the classes' flop histograms
+    _, reports = build(BuildParams(12, 10, 10, 10), tmp_path / "p12.npz", log=print)
+    tables, meta = load_buckets(tmp_path / "p12.npz")
+    assert meta["k"][0] == 12 and np.unique(tables[0]).size == 12 and reports[0].sizes.sum() == 169
+    ab = make_abstraction(no_limit_holdem(), {"kind": "buckets", "file": str(tmp_path / "p12.npz")})
+    assert ab.bucket_of(0, "AhAd", "") > ab.bucket_of(0, "7c2h", "")  # ordered weak to strong
+    assert ab.bucket_of(0, "AhAd", "") == ab.bucket_of(0, "AsAc", "")  # suit-isomorphic
+    assert ab.bucket_cards(0, ab.bucket_of(0, "AhAd", ""))[0].endswith("/12")
+    # the mid preset (river EHS cached: a few minutes more) tells the flush draw from top pair
+    build(BuildParams(169, 200, 200, 200), tmp_path / "mid.npz", log=print)
+    mid = make_abstraction(no_limit_holdem(), {"kind": "buckets", "file": str(tmp_path / "mid.npz")})
+    assert mid.bucket_of(1, "AsKs", "Ts7s2d") != mid.bucket_of(1, "TdJc", "Ts7s2d")
+    assert mid.bucket_of(1, "AhAd", "KsQd9h") > mid.bucket_of(1, "7c2h", "KsQd9h")

@@ -9,7 +9,8 @@ stages (the river EHS is the same for all):
 3. turn buckets: k-means under EMD of each turn hand's river-EHS histogram;
 4. flop buckets: k-means under EMD of each flop hand's turn-bucket histogram, each turn
    bucket placed at its centroid's mean river EHS (features.flop_features);
-5. preflop: the 169 lossless classes.
+5. preflop: the 169 lossless classes, or k-means under EMD of the 169 classes' flop-bucket
+   histograms when ``k_preflop`` < 169 (unweighted: each class counts once).
 
 Bucket ids are ordered weak to strong on every street.
 """
@@ -93,8 +94,8 @@ def _assign_chunks(n: int, featurize: Callable[[np.ndarray], np.ndarray], center
 
 def build(params: BuildParams, out: Path, log: Callable[[str], None] = print) -> tuple[str, list[StageReport]]:
     """Build the bucket file ``out`` (stages cached beside it); returns (SHA-256, reports)."""
-    if params.k_preflop != 169:
-        raise ValueError(f"--k-preflop {params.k_preflop}: only the 169 lossless preflop classes are supported")
+    if not 1 <= params.k_preflop <= 169:
+        raise ValueError(f"--k-preflop {params.k_preflop}: use 1 to 169 (169 = the lossless classes)")
     # one cache per output folder; stage names carry what each stage depends on, so presets
     # share stages (river EHS is the same for all of them)
     cache = out.parent / ".buckets-cache"
@@ -145,14 +146,29 @@ def build(params: BuildParams, out: Path, log: Callable[[str], None] = print) ->
     turn, turn_centers = emd_stage(2, turn_name, params.k_turn,
                                    lambda idx: features.turn_features(idx, ehs, params.turn_bins))
     positions = features.turn_bucket_positions(turn_centers)
-    flop, _ = emd_stage(1, f"flop_k{params.k_flop}_emd-ehs_{turn_name}", params.k_flop,
-                        lambda idx: features.flop_features(idx, turn, positions))
+    flop, flop_centers = emd_stage(1, f"flop_k{params.k_flop}_emd-ehs_{turn_name}", params.k_flop,
+                                   lambda idx: features.flop_features(idx, turn, positions))
+    preflop, preflop_report = _preflop_stage(params, flop, features.flop_bucket_positions(flop_centers, positions))
 
-    preflop = np.arange(169, dtype=np.uint8)
-    meta: dict[str, Any] = {"k": [169, params.k_flop, params.k_turn, params.k_river], "seed": params.seed,
-                            "feature": FEATURE_KIND, "params": asdict(params)}
+    meta: dict[str, Any] = {"k": [params.k_preflop, params.k_flop, params.k_turn, params.k_river],
+                            "seed": params.seed, "feature": FEATURE_KIND, "params": asdict(params)}
     digest = save_buckets(out, [preflop, flop, turn, river], meta)
-    return digest, [StageReport("preflop", 169, np.ones(169, dtype=np.int64), 0.0, 0.0)] + reports[::-1]
+    return digest, [preflop_report] + reports[::-1]
+
+
+def _preflop_stage(params: BuildParams, flop: np.ndarray,
+                   flop_positions: np.ndarray) -> tuple[np.ndarray, StageReport]:
+    """Canonical preflop index -> bucket: the identity for 169, else EMD k-means of the classes."""
+    if params.k_preflop == 169:
+        return np.arange(169, dtype=np.uint8), StageReport("preflop", 169, np.ones(169, dtype=np.int64), 0.0, 0.0)
+    t0 = time.time()
+    points = features.preflop_features(flop, flop_positions)
+    centers = kmeans.fit(points, params.k_preflop, params.seed)
+    labels = np.empty(169, dtype=np.int32)
+    dist = np.empty(169)
+    kmeans.assign(points, centers, labels, dist)
+    return (labels.astype(smallest_uint(params.k_preflop)),
+            _report("preflop", params.k_preflop, labels, None, time.time() - t0, float(dist.mean())))
 
 
 def _maybe(path: Path) -> float:

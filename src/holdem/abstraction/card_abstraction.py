@@ -28,13 +28,14 @@ class CardAbstraction:
 
     def bucket_cards(self, street: int, bucket: int) -> tuple[str, str]:
         """(hole cards, board cards) of a bucket: exact cards ('Kh', 'Js') for lossless, a class
-        ('AKs', '') preflop or a strength bucket ('hs12/50', '') after, for hand-strength."""
+        ('AKs', '') preflop or a strength bucket ('hs12/50', '') after, for hand-strength; for
+        bucket files the class preflop (or 'b3/20' with fewer than 169 buckets), 'b12/50' after."""
         if self.kind == ABSTRACTION_HAND_STRENGTH:
             if street == 0:
                 return hand_strength.preflop_label(bucket), ""
             return f"hs{bucket}/{int(self.num_buckets[street])}", ""
         if self.kind == ABSTRACTION_BUCKET_FILE:
-            if street == 0:
+            if street == 0 and self.num_buckets[0] == 169:  # lossless: the bucket is the class index
                 from holdem.abstraction.isomorphism import unindex_hand
                 hole, _ = unindex_hand(0, bucket)
                 return hand_strength.preflop_label(hand_strength.preflop_class(int(hole[0]), int(hole[1]))), ""

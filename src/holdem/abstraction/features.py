@@ -20,6 +20,10 @@ stored as its CDF scaled by those gaps and plain L1 between features is the exac
 ground distance |p_i - p_j| between turn buckets. (Pluribus uses the EMD between the turn
 centroids' own histograms as ground distance; the centroid means keep the problem 1-D and
 the distance exact, and unlike bucket ranks they keep far-apart buckets far apart.)
+
+Preflop (only when fewer than the 169 lossless classes are asked for): each class's
+distribution of flop buckets over all 19,600 flops, flop buckets placed at their centroids'
+mean river EHS, the same gap-scaled CDF.
 """
 from __future__ import annotations
 
@@ -176,13 +180,58 @@ def _flop_cdfs(indices: np.ndarray, turn_bucket: np.ndarray, gaps: np.ndarray, o
             out[t, b] *= gaps[b]
 
 
+def _gaps(positions: np.ndarray) -> np.ndarray:
+    """Weights that turn a CDF over buckets at ``positions`` into an EMD-under-L1 feature."""
+    gaps = np.zeros(len(positions), dtype=np.float32)
+    gaps[:-1] = np.diff(positions)  # the last CDF entry is always 1: no mass moves past it
+    if (gaps < -1e-6).any():  # (float32 centroid sums may differ in the last bit)
+        raise ValueError("bucket positions must ascend (buckets ordered weak to strong)")
+    return np.maximum(gaps, 0)
+
+
 def flop_features(indices: np.ndarray, turn_bucket: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Gap-scaled CDF over the turn buckets (at ``positions``) of each flop index in ``indices``:
     L1 between two rows is the EMD between the two hands' turn-bucket distributions."""
-    gaps = np.zeros(len(positions), dtype=np.float32)
-    gaps[:-1] = np.diff(positions)  # the last CDF entry is always 1: no mass moves past it
-    if (gaps < 0).any():
-        raise ValueError("turn bucket positions must ascend (buckets ordered weak to strong)")
     out = np.empty((len(indices), len(positions)), dtype=np.float32)
-    _flop_cdfs(np.ascontiguousarray(indices, dtype=np.int64), turn_bucket, gaps, out)
+    _flop_cdfs(np.ascontiguousarray(indices, dtype=np.int64), turn_bucket, _gaps(positions), out)
+    return out
+
+
+def flop_bucket_positions(centers: np.ndarray, turn_positions: np.ndarray) -> np.ndarray:
+    """Mean river EHS of each flop centroid (a gap-scaled CDF over turn buckets at ``turn_positions``)."""
+    # mean of a distribution over p_0 <= .. <= p_{k-1} is p_{k-1} - sum_b F(b) (p_{b+1} - p_b)
+    return turn_positions[-1] - centers.astype(np.float64).sum(axis=1)
+
+
+@njit(cache=True, parallel=True)
+def _preflop_cdfs(flop_bucket: np.ndarray, gaps: np.ndarray, out: np.ndarray) -> None:
+    k_flop = gaps.shape[0]
+    for c in prange(169):
+        hole = np.empty(2, dtype=np.int64)
+        unindex_into(0, c, hole)
+        rest = np.empty(50, dtype=np.int64)
+        n = 0
+        for card in range(52):
+            if card != hole[0] and card != hole[1]:
+                rest[n] = card
+                n += 1
+        board = np.zeros(3, dtype=np.int64)
+        hist = np.zeros(k_flop, dtype=np.float64)
+        for i in range(50):
+            board[0] = rest[i]
+            for j in range(i + 1, 50):
+                board[1] = rest[j]
+                for m in range(j + 1, 50):
+                    board[2] = rest[m]
+                    hist[flop_bucket[index_hand(hole, board, 3)]] += 1.0
+        _cdf_into(hist, 19_600.0, out[c])
+        for b in range(k_flop):
+            out[c, b] *= gaps[b]
+
+
+def preflop_features(flop_bucket: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Gap-scaled CDF over the flop buckets (at ``positions``) of each of the 169 preflop
+    classes across all 19,600 flops: L1 between two rows is their EMD, as on the flop."""
+    out = np.empty((169, len(positions)), dtype=np.float32)
+    _preflop_cdfs(flop_bucket, _gaps(positions), out)
     return out

@@ -4,6 +4,7 @@
     python -m holdem.cli.build_buckets --k-flop 50 --k-turn 50 --k-river 50 --seed 0 --out FILE
 
 Presets: tiny 169/10/10/10, small 169/50/50/50, mid 169/200/200/200, large 169/500/500/500.
+``--k-preflop`` below 169 clusters the 169 lossless preflop classes as well.
 Each stage shows a progress bar with ETA; Ctrl-C keeps the finished stages (cached beside the
 output) and a rerun continues from there. An existing output is not overwritten without --force.
 """
