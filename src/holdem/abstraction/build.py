@@ -5,7 +5,8 @@ depend on, so an interrupted build resumes at the first unfinished stage and pre
 stages (the river EHS is the same for all):
 
 1. river EHS of all 123,156,254 canonical river hands (exact; features.river_ehs);
-2. river buckets: 1-D k-means of EHS (fitted on a sample, every hand assigned);
+2. river buckets: 1-D k-means of EHS (fitted on a sample, every hand assigned); EHS rather
+   than opponent-cluster hand strength, to keep the river exact and 1-D (README);
 3. turn buckets: k-means under EMD of each turn hand's river-EHS histogram;
 4. flop buckets: k-means under EMD of each flop hand's turn-bucket histogram, each turn
    bucket placed at its centroid's mean river EHS (features.flop_features);
