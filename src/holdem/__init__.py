@@ -17,7 +17,29 @@ def _numba_cache_dir() -> str:
         st = path.stat()
         h.update(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}".encode())
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "holdem" / "numba"
-    return str(base / h.hexdigest()[:16])
+    path = base / h.hexdigest()[:16]
+    if not path.exists():
+        _prune_caches(base)
+    return str(path)
+
+
+_CACHES_KEPT = 8
+
+
+def _prune_caches(base: Path) -> None:
+    """Drop all but the most recently written cache directories (each source change or upgrade
+    makes a new one, up to about 60 MB): called only when a new one is about to be made, so the
+    directories of other checkouts in use stay (and a deleted one is simply compiled again)."""
+    import re
+    import shutil
+
+    try:
+        dirs = [d for d in base.iterdir() if d.is_dir() and re.fullmatch(r"[0-9a-f]{16}", d.name)]
+        dirs.sort(key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for d in dirs[_CACHES_KEPT:]:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 if "NUMBA_CACHE_DIR" not in os.environ:
