@@ -115,32 +115,42 @@ def river_ehs(progress=None, chunk: int = 20_000) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
-def _cdf_into(hist: np.ndarray, total: float, out: np.ndarray) -> None:
+def _cdf_into(hist: np.ndarray, total: float, scale: np.ndarray, out: np.ndarray) -> None:
     acc = 0.0
     for i in range(hist.shape[0]):
         acc += hist[i] / total
         out[i] = acc
+        out[i] *= scale[i]  # in the output's precision, scaled after rounding
+
+
+@njit(cache=True, inline="always")
+def _next_street_indices(street: int, index: int, out: np.ndarray) -> None:
+    """``out``: the canonical indices on the next street of hand ``index`` (flop or turn), one
+    per unseen card in card order (47 after a flop, 46 after a turn)."""
+    k = street + 2  # board cards on the flop (3) or turn (4)
+    cards = np.empty(k + 3, dtype=np.int64)
+    unindex_into(street, index, cards)
+    used = np.zeros(52, dtype=np.bool_)
+    for c in cards[:k + 2]:
+        used[c] = True
+    n = 0
+    for r in range(52):
+        if not used[r]:
+            cards[k + 2] = r
+            out[n] = index_hand(cards[:2], cards[2:], k + 1)
+            n += 1
 
 
 @njit(cache=True, parallel=True)
 def _turn_cdfs(indices: np.ndarray, river_ehs: np.ndarray, bins: int, out: np.ndarray) -> None:
+    ones = np.ones(bins, dtype=np.float32)
     for t in prange(indices.shape[0]):
-        cards = np.empty(6, dtype=np.int64)
-        unindex_into(2, indices[t], cards)
-        used = np.zeros(52, dtype=np.bool_)
-        for c in cards:
-            used[c] = True
-        hole = cards[:2].copy()
-        board = np.empty(5, dtype=np.int64)
-        board[:4] = cards[2:6]
+        rivers = np.empty(46, dtype=np.int64)
+        _next_street_indices(2, indices[t], rivers)
         hist = np.zeros(bins, dtype=np.float32)
-        for r in range(52):
-            if used[r]:
-                continue
-            board[4] = r
-            e = river_ehs[index_hand(hole, board, 5)]
+        for e in river_ehs[rivers]:
             hist[min(e * bins // (EHS_SCALE + 1), bins - 1)] += 1.0
-        _cdf_into(hist, 46.0, out[t])
+        _cdf_into(hist, 46.0, ones, out[t])
 
 
 def turn_features(indices: np.ndarray, river_ehs: np.ndarray, bins: int) -> np.ndarray:
@@ -159,25 +169,13 @@ def turn_bucket_positions(centers: np.ndarray) -> np.ndarray:
 
 @njit(cache=True, parallel=True)
 def _flop_cdfs(indices: np.ndarray, turn_bucket: np.ndarray, gaps: np.ndarray, out: np.ndarray) -> None:
-    k_turn = gaps.shape[0]
     for t in prange(indices.shape[0]):
-        cards = np.empty(5, dtype=np.int64)
-        unindex_into(1, indices[t], cards)
-        used = np.zeros(52, dtype=np.bool_)
-        for c in cards:
-            used[c] = True
-        hole = cards[:2].copy()
-        board = np.empty(4, dtype=np.int64)
-        board[:3] = cards[2:5]
-        hist = np.zeros(k_turn, dtype=np.float32)
-        for r in range(52):
-            if used[r]:
-                continue
-            board[3] = r
-            hist[turn_bucket[index_hand(hole, board, 4)]] += 1.0
-        _cdf_into(hist, 47.0, out[t])
-        for b in range(k_turn):
-            out[t, b] *= gaps[b]
+        turns = np.empty(47, dtype=np.int64)
+        _next_street_indices(1, indices[t], turns)
+        hist = np.zeros(gaps.shape[0], dtype=np.float32)
+        for b in turn_bucket[turns]:
+            hist[b] += 1.0
+        _cdf_into(hist, 47.0, gaps, out[t])
 
 
 def _gaps(positions: np.ndarray) -> np.ndarray:
@@ -224,9 +222,7 @@ def _preflop_cdfs(flop_bucket: np.ndarray, gaps: np.ndarray, out: np.ndarray) ->
                 for m in range(j + 1, 50):
                     board[2] = rest[m]
                     hist[flop_bucket[index_hand(hole, board, 3)]] += 1.0
-        _cdf_into(hist, 19_600.0, out[c])
-        for b in range(k_flop):
-            out[c, b] *= gaps[b]
+        _cdf_into(hist, 19_600.0, gaps, out[c])
 
 
 def preflop_features(flop_bucket: np.ndarray, positions: np.ndarray) -> np.ndarray:
