@@ -7,7 +7,9 @@ from typing import Callable
 import numpy as np
 from numba import njit
 
-import holdem  # noqa: F401  (sets NUMBA_CACHE_DIR before anything compiles)
+from holdem.core import numba_cache
+
+numba_cache.configure()  # before the first kernel is compiled
 
 
 @njit(cache=True)

@@ -40,8 +40,9 @@ import psutil
 
 from holdem.config import RunConfig, TrainConfig, load_config
 from holdem.game.spec import GameSpec, preset
-from holdem.mccfr.solver import Problem, SolverConfig, build_problem
-from holdem.parallel.coordinator import ParallelEngine
+from holdem.mccfr.problem import Problem, build_problem
+from holdem.mccfr.solver_config import SolverConfig
+from holdem.runtime.coordinator import ParallelEngine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from queue_merge_baseline import QueueMergeTrainer, run_prefix_ordering  # noqa: E402

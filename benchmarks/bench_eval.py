@@ -20,7 +20,8 @@ from holdem.config import load_config
 from holdem.eval.lbr import local_best_response
 from holdem.eval.match import head_to_head
 from holdem.mccfr.policy import average_policy
-from holdem.mccfr.solver import Problem, Solver, build_problem
+from holdem.mccfr.problem import Problem, build_problem
+from holdem.mccfr.solver import Solver
 
 ROOT = Path(__file__).resolve().parent.parent
 

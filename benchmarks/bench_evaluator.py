@@ -15,8 +15,10 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 from numba import njit  # noqa: E402
 
-import holdem  # noqa: E402,F401  (sets NUMBA_CACHE_DIR)
-from holdem.evaluator import eval5, eval7, eval7_arr, evaluate_batch  # noqa: E402
+from holdem.core import numba_cache  # noqa: E402
+
+numba_cache.configure()  # before the first kernel is compiled
+from holdem.core.evaluator import eval5, eval7, eval7_arr, evaluate_batch  # noqa: E402
 from _bench_util import best_rate, random_hands  # noqa: E402
 
 

@@ -16,7 +16,9 @@ os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 from numba import njit  # noqa: E402
 
-import holdem  # noqa: E402,F401  (sets NUMBA_CACHE_DIR)
+from holdem.core import numba_cache  # noqa: E402
+
+numba_cache.configure()  # before the first kernel is compiled
 from holdem.abstraction.isomorphism import (  # noqa: E402
     BOARD_CARDS,
     NUM_INDICES,

@@ -12,7 +12,9 @@ import time
 
 from holdem.game.spec import kuhn, leduc
 from holdem.mccfr.external_sampling import STAT_NODES
-from holdem.mccfr.solver import Solver, SolverConfig, build_problem
+from holdem.mccfr.problem import build_problem
+from holdem.mccfr.solver import Solver
+from holdem.mccfr.solver_config import SolverConfig
 
 
 def bench(spec, iters: int, repeats: int, linear: bool) -> tuple[float, float]:

@@ -18,8 +18,8 @@ from dataclasses import replace
 
 from holdem.config import RunConfig, TrainConfig, load_config
 from holdem.game.spec import preset
-from holdem.mccfr.solver import build_problem
-from holdem.parallel.coordinator import ParallelEngine
+from holdem.mccfr.problem import build_problem
+from holdem.runtime.coordinator import ParallelEngine
 
 
 def run_config(game: str, workers: int, batch: int) -> RunConfig:

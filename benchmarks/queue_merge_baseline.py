@@ -1,6 +1,6 @@
 """The queue-merge design the shared-memory trainer replaced, rebuilt on OUR kernel as a baseline.
 
-Only the data path differs from ``holdem.parallel``: the same compiled ``run_iterations``
+Only the data path differs from ``holdem.runtime``: the same compiled ``run_iterations``
 runs on the same problem, but
 
 - every worker process holds its own private copy of the tables (no locks: the locks
@@ -46,8 +46,9 @@ from multiprocessing.reduction import ForkingPickler
 from holdem.mccfr.external_sampling import (
     NUM_STATS, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, Params, Tables, make_tables, run_iterations,
 )
-from holdem.mccfr.rng import seed_state
-from holdem.mccfr.solver import Problem, SolverConfig
+from holdem.core.rng import seed_state
+from holdem.mccfr.problem import Problem
+from holdem.mccfr.solver_config import SolverConfig
 
 START_TIMEOUT = 300.0   # seconds for a worker to start and return its first batch
 BATCH_TIMEOUT = 600.0   # seconds for any later batch
@@ -435,7 +436,7 @@ def main() -> None:
 
     from holdem.config import load_config
     from holdem.game.spec import preset
-    from holdem.mccfr.solver import build_problem
+    from holdem.mccfr.problem import build_problem
 
     if args.config.endswith(".yaml"):
         cfg = load_config(args.config)

@@ -10,10 +10,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from holdem.game.spec import kuhn, leduc
-from holdem.mccfr.best_response import deal_table
-from holdem.mccfr.solver import build_problem
-from holdem.parallel import shm
+from holdem.core import numba_cache
+
+numba_cache.configure()  # before any test module imports a kernel
+
+from holdem.game.spec import kuhn, leduc  # noqa: E402
+from holdem.mccfr.best_response import deal_table  # noqa: E402
+from holdem.mccfr.problem import build_problem  # noqa: E402
+from holdem.runtime import shm  # noqa: E402
 
 
 @pytest.fixture(scope="session")

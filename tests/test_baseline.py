@@ -13,7 +13,8 @@ import psutil
 import pytest
 
 from holdem.config import load_config
-from holdem.mccfr.solver import SolverConfig, build_problem
+from holdem.mccfr.problem import build_problem
+from holdem.mccfr.solver_config import SolverConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -9,7 +9,8 @@ import pytest
 from holdem.mccfr.best_response import best_response_values, exploitability, expected_values, nash_conv
 from holdem.mccfr.infoset import infoset_key
 from holdem.mccfr.policy import uniform_policy
-from holdem.mccfr.solver import Solver, SolverConfig
+from holdem.mccfr.solver import Solver
+from holdem.mccfr.solver_config import SolverConfig
 
 # Kuhn written out by hand, independent of the tree builder: histories with the player to
 # act, terminal payoffs for player 0 given who has the higher card.

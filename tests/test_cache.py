@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-import holdem
+from holdem.core import numba_cache as holdem
 
 
 def test_prune_keeps_the_newest_cache_dirs(tmp_path):

@@ -6,7 +6,7 @@ import random
 import numpy as np
 import pytest
 
-from holdem.cards import (
+from holdem.core.cards import (
     NUM_CARDS,
     RANKS,
     SUITS,

@@ -17,12 +17,13 @@ from holdem.eval.lbr import (PAIR_HI, PAIR_LO, LBRConfig, _range_buckets, local_
                              win_probabilities)
 from holdem.eval.match import head_to_head
 from holdem.eval.translation import AbstractHand, raise_fraction, translate_bet, translation_probabilities
-from holdem.evaluator import evaluate
+from holdem.core.evaluator import evaluate
 from holdem.game.rules import CALL, RAISE, Action, initial_state
-from holdem.mccfr.deal import deal_buckets, sample_deal
+from holdem.abstraction.deal import deal_buckets, sample_deal
 from holdem.mccfr.policy import average_policy
-from holdem.mccfr.rng import seed_state
-from holdem.mccfr.solver import Solver, build_problem
+from holdem.core.rng import seed_state
+from holdem.mccfr.problem import build_problem
+from holdem.mccfr.solver import Solver
 
 ROOT = Path(__file__).resolve().parent.parent
 EARLY, LATE = 1_000, 20_000

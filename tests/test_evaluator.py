@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from numba import njit
 
-import holdem  # noqa: F401  (sets NUMBA_CACHE_DIR before anything compiles)
-from holdem.cards import parse_cards
-from holdem.evaluator import (
+from holdem.core.cards import parse_cards
+from holdem.core.evaluator import (
     CATEGORY_NAMES,
     CATEGORY_SHIFT,
     category_name,

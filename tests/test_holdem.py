@@ -10,11 +10,12 @@ from holdem import evaluate
 from holdem.abstraction.hand_strength import HS_SCALE, hand_strengths, preflop_class, preflop_label
 from holdem.config import load_config
 from holdem.eval.match import head_to_head
-from holdem.mccfr.deal import deal_buckets, sample_deal, showdown_values
+from holdem.abstraction.deal import deal_buckets, sample_deal, showdown_values
 from holdem.mccfr.infoset import action_labels, row_of
 from holdem.mccfr.policy import average_policy
-from holdem.mccfr.rng import seed_state
-from holdem.mccfr.solver import Solver, build_problem
+from holdem.core.rng import seed_state
+from holdem.mccfr.problem import build_problem
+from holdem.mccfr.solver import Solver
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,7 @@ def test_three_player_holdem_runs_through_the_kernel():
     spec = no_limit_holdem(num_players=3, stacks=[30, 30, 30],
                            raise_sizes=(((1.0,),), ((1.0,),), ((1.0,),), ((1.0,),)), max_raises=(2, 1, 1, 1))
     problem = build_problem(spec, {"kind": "hand-strength", "k_flop": 4, "k_turn": 4, "k_river": 4})
-    from holdem.mccfr.solver import SolverConfig
+    from holdem.mccfr.solver_config import SolverConfig
     solver = Solver(problem, SolverConfig(), seed=1)
     solver.run(2_000)
     from holdem.mccfr.external_sampling import STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES

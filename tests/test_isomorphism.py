@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from numba import njit
 
-import holdem  # noqa: F401  (sets NUMBA_CACHE_DIR before anything compiles)
 from holdem.abstraction.isomorphism import (
     BOARD_CARDS,
     NUM_INDICES,
@@ -29,7 +28,7 @@ from holdem.abstraction.isomorphism import (
     unindex_hand,
     unindex_into,
 )
-from holdem.cards import parse_cards
+from holdem.core.cards import parse_cards
 
 PERMS = np.array(list(itertools.permutations(range(4))), np.int64)  # 24 suit permutations
 PERM_MAPS = [[(c & ~3) | int(p[c & 3]) for c in range(52)] for p in PERMS]

@@ -9,9 +9,8 @@ import pytest
 from numba import njit
 from numba.core.errors import TypingError
 
-import holdem  # noqa: F401  (sets NUMBA_CACHE_DIR before numba compiles anything)
-from holdem.parallel import _selftest, shm
-from holdem.parallel.locks import (
+from holdem.runtime import _selftest, shm
+from holdem.core.locks import (
     LOCK_STRIDE,
     acquire,
     atomic_add_int64,

@@ -7,7 +7,8 @@ import pytest
 from holdem.mccfr import schedules
 from holdem.mccfr.best_response import exploitability, expected_values
 from holdem.mccfr.policy import average_policy
-from holdem.mccfr.solver import Solver, SolverConfig
+from holdem.mccfr.solver import Solver
+from holdem.mccfr.solver_config import SolverConfig
 
 
 def _expl(problem, deals, solver):

@@ -17,7 +17,8 @@ import pytest
 from conftest import wait_running
 
 from holdem.cli.monitor import ProcSample, StallDetector, last_metrics_record, logdir_of
-from holdem.mccfr.solver import Solver, SolverConfig
+from holdem.mccfr.solver import Solver
+from holdem.mccfr.solver_config import SolverConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 

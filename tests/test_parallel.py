@@ -19,8 +19,8 @@ from holdem.config import RunConfig, TrainConfig
 from holdem.game.spec import kuhn, leduc
 from holdem.mccfr.best_response import exploitability
 from holdem.mccfr.policy import average_policy
-from holdem.mccfr.solver import SolverConfig
-from holdem.parallel.coordinator import ParallelEngine
+from holdem.mccfr.solver_config import SolverConfig
+from holdem.runtime.coordinator import ParallelEngine
 
 from conftest import segments, wait_running
 
@@ -164,6 +164,6 @@ def test_coordinator_sigkill_leaves_nothing_running(tmp_path):
     gone, alive = psutil.wait_procs(workers, timeout=30)
     assert not alive, f"workers still running after the coordinator died: {alive}"
     # whatever the crash left, the next start sweeps (the resource tracker usually beats it)
-    from holdem.parallel.shm import sweep_orphans
+    from holdem.runtime.shm import sweep_orphans
     sweep_orphans()
     assert not any(name.startswith(f"hd_{proc.pid}_") for name in segments())

@@ -14,8 +14,7 @@ import numpy as np
 import psutil
 import pytest
 
-import holdem  # noqa: F401
-from holdem.parallel import _selftest, shm
+from holdem.runtime import _selftest, shm
 
 SPAWN = mp.get_context("spawn")
 linux_only = pytest.mark.skipif(not shm._HAVE_DEV_SHM, reason="needs a listable /dev/shm")
@@ -42,7 +41,7 @@ def _run_selftest(*args: str) -> subprocess.CompletedProcess:
     # capture_output waits for EOF on the pipes, i.e. also for the child's own
     # resource tracker (which inherits them) to finish its exit-time cleanup.
     return subprocess.run(
-        [sys.executable, "-m", "holdem.parallel._selftest", *args],
+        [sys.executable, "-m", "holdem.runtime._selftest", *args],
         capture_output=True, text=True, timeout=120,
     )
 
@@ -199,7 +198,7 @@ def test_exit_without_cleanup_unlinks_via_atexit():
 @pytest.mark.timeout(120)
 def test_unlink_all_from_signal_handler():
     p = subprocess.Popen(
-        [sys.executable, "-m", "holdem.parallel._selftest", "signal-cleanup"],
+        [sys.executable, "-m", "holdem.runtime._selftest", "signal-cleanup"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

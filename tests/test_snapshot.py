@@ -10,12 +10,12 @@ import time
 import numpy as np
 import pytest
 
-from holdem.io.snapshot import SnapshotError, list_snapshots, load_snapshot, prune_snapshots, save_snapshot
+from holdem.run.snapshot import SnapshotError, list_snapshots, load_snapshot, prune_snapshots, save_snapshot
 
 WRITER = """
 import sys, numpy as np
 from pathlib import Path
-from holdem.io.snapshot import save_snapshot
+from holdem.run.snapshot import save_snapshot
 d = Path(sys.argv[1])
 i = 0
 while True:

@@ -23,8 +23,9 @@ from conftest import segments, wait_running
 
 from holdem.config import RunConfig, TrainConfig, load_config
 from holdem.game.spec import kuhn, leduc
-from holdem.mccfr.solver import SolverConfig, build_problem
-from holdem.parallel.coordinator import ParallelEngine
+from holdem.mccfr.problem import build_problem
+from holdem.mccfr.solver_config import SolverConfig
+from holdem.runtime.coordinator import ParallelEngine
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftovers")]
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,7 +162,7 @@ def test_coordinator_signals(tmp_path, sig, stress_report):
         if sig == "SIGKILL":
             _, alive = psutil.wait_procs(workers, timeout=30)
             assert not alive, "workers outlived the coordinator"
-            from holdem.parallel.shm import sweep_orphans
+            from holdem.runtime.shm import sweep_orphans
             sweep_orphans()  # what the next start does
             assert not any(n.startswith(f"hd_{proc.pid}_") for n in segments())
         else:

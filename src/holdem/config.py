@@ -20,7 +20,7 @@ import yaml
 
 from holdem.abstraction.card_abstraction import check_abstraction
 from holdem.game.spec import GameSpec, SpecError, spec_from_dict
-from holdem.mccfr.solver import SolverConfig, solver_config_from_dict
+from holdem.mccfr.solver_config import SolverConfig, solver_config_from_dict
 
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from holdem.abstraction.isomorphism import NUM_INDICES
-from holdem.io.snapshot import sha256_file
+from holdem.core.checksum import sha256_file
 
 BUCKET_VERSION = 1
 STREET_NAMES = ("preflop", "flop", "turn", "river")

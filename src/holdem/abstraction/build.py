@@ -28,7 +28,7 @@ import numpy as np
 from holdem.abstraction import features, kmeans
 from holdem.abstraction.bucket_file import STREET_NAMES, save_buckets, smallest_uint
 from holdem.abstraction.isomorphism import NUM_INDICES
-from holdem.io.progress import ProgressBar
+from holdem.core.progress import ProgressBar
 
 PRESETS = {"tiny": (169, 10, 10, 10), "small": (169, 50, 50, 50), "mid": (169, 200, 200, 200),
            "large": (169, 500, 500, 500)}

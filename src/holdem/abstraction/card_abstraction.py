@@ -10,7 +10,7 @@ from typing import Any
 
 from holdem.abstraction import hand_strength, lossless
 from holdem.game.spec import GameSpec, SpecError
-from holdem.mccfr.deal import ABSTRACTION_BUCKET_FILE, ABSTRACTION_HAND_STRENGTH, ABSTRACTION_LOSSLESS
+from holdem.abstraction.deal import ABSTRACTION_BUCKET_FILE, ABSTRACTION_HAND_STRENGTH, ABSTRACTION_LOSSLESS
 
 ASSETS = Path(__file__).resolve().parents[3] / "assets" / "buckets"
 

@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from holdem.abstraction.isomorphism import NUM_INDICES, index_hand, unindex_into
-from holdem.evaluator import eval7
+from holdem.core.evaluator import eval7
 
 EHS_SCALE = 65535  # river EHS stored as uint16
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from holdem.evaluator import eval5, eval6, eval7
-from holdem.mccfr.rng import next_below, seed_state
+from holdem.core.evaluator import eval5, eval6, eval7
+from holdem.core.rng import next_below, seed_state
 
 HS_SCALE = 1 << 20  # HS is kept as an integer in [0, HS_SCALE]
 RANKS = "23456789TJQKA"

@@ -48,7 +48,6 @@ from math import comb
 import numpy as np
 from numba import njit
 
-import holdem  # noqa: F401  (sets NUMBA_CACHE_DIR before anything compiles)
 
 NUM_INDICES = (169, 1_286_792, 13_960_050, 123_156_254)
 BOARD_CARDS = (0, 3, 4, 5)
@@ -364,7 +363,7 @@ def _check_street(street: int) -> int:
 
 def index_cards(street: int, cards) -> int:
     """Index of a hand given as 2 hole cards followed by the street's board cards (ids or text)."""
-    from holdem.cards import parse_cards
+    from holdem.core.cards import parse_cards
 
     k = BOARD_CARDS[_check_street(street)]
     arr = np.asarray(parse_cards(cards) if isinstance(cards, str) else list(cards), np.int64)

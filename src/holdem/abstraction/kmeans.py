@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from holdem.mccfr.rng import next_float, seed_state
+from holdem.core.rng import next_float, seed_state
 
 
 @njit(cache=True, inline="always")

@@ -4,15 +4,17 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
+from holdem.core import numba_cache
 from holdem.game.spec import SpecError
-from holdem.io.snapshot import SnapshotError
+from holdem.run.snapshot import SnapshotError
 
 EXIT_BAD_INPUT = 2
 
 
 def run_cli(main: Callable[[], int]) -> int:
     """Call ``main``; turn expected user errors into 'holdem: error: ...' and exit 2."""
-    from holdem.train import RunError
+    numba_cache.configure()  # before anything imports a kernel
+    from holdem.run.directory import RunError
 
     try:
         return main()

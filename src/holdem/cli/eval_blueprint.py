@@ -37,7 +37,8 @@ def evaluate_small_game(path: Path) -> dict:
     """Exact evaluation of the average strategy in a run directory or snapshot."""
     from holdem.eval.blueprint import load_blueprint
     from holdem.mccfr.best_response import best_response_values, deal_table, expected_values
-    from holdem.train import SMALL_GAME_DEALS, deal_count
+    from holdem.mccfr.best_response import SMALL_GAME_DEALS
+    from holdem.mccfr.problem import deal_count
 
     bp = load_blueprint(path)
     if deal_count(bp.problem) > SMALL_GAME_DEALS:
@@ -195,8 +196,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def go() -> int:
         from holdem.eval.blueprint import load_blueprint
-        from holdem.io.snapshot import list_snapshots, read_meta
-        from holdem.train import SMALL_GAME_DEALS, deal_count
+        from holdem.run.snapshot import list_snapshots, read_meta
+        from holdem.mccfr.best_response import SMALL_GAME_DEALS
+        from holdem.mccfr.problem import deal_count
 
         if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
             raise ValueError("--plot needs matplotlib: pip install 'holdem[plot]' (or pip install matplotlib)")

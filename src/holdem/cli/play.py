@@ -252,7 +252,7 @@ class Session:
     def _category(self, hole: str, board: list[str]) -> str:
         if self.spec.showdown != "best-five":
             return ""
-        from holdem.evaluator import category_name, evaluate
+        from holdem.core.evaluator import category_name, evaluate
 
         return f" ({category_name(evaluate(hole + ''.join(board)))})"
 

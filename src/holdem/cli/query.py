@@ -30,7 +30,7 @@ STREET_NAMES = ("preflop", "flop", "turn", "river")
 
 def parse_spec_cards(spec: GameSpec, text: str, what: str) -> list[str]:
     """Cards of ``text`` ('AhKs', 'Ah Ks', '10h') as ['Ah', 'Ks'], checked against the game's deck."""
-    from holdem.cards import format_card, parse_cards
+    from holdem.core.cards import format_card, parse_cards
 
     try:
         ids = parse_cards(text)

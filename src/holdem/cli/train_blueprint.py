@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def go() -> int:
         from holdem.config import load_config, with_train_overrides
-        from holdem.train import train
+        from holdem.run.train import train
 
         cfg = with_train_overrides(load_config(args.config), **vars(args))
         code, run_dir = train(cfg, args.logdir, args.resume_from)

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 
 from holdem.config import RunConfig, config_from_dict
-from holdem.io.snapshot import SnapshotError, load_snapshot
+from holdem.run.snapshot import SnapshotError, load_snapshot
 from holdem.mccfr import infoset
 from holdem.mccfr.policy import average_policy, current_policy
-from holdem.mccfr.solver import Problem, build_problem
+from holdem.mccfr.problem import Problem, build_problem
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Blueprint:
 
 def load_blueprint(path: str | Path) -> Blueprint:
     """Load ``final/`` or the newest snapshot of a run directory, or one snapshot directory."""
-    from holdem.train import resolve_snapshot
+    from holdem.run.directory import resolve_snapshot
 
     snap = resolve_snapshot(Path(path))
     arrays, meta = load_snapshot(snap)

@@ -65,14 +65,14 @@ from numba import njit, prange
 
 from holdem.abstraction.hand_strength import hand_strengths, hs_bucket
 from holdem.abstraction.isomorphism import index_hand
-from holdem.evaluator import eval7
-from holdem.game.payoff import hand_payoffs
+from holdem.core.evaluator import eval7
+from holdem.core.payoff import hand_payoffs
 from holdem.game.tree import CALL, FOLD, RAISE, TERMINAL_SHOWDOWN
-from holdem.mccfr.deal import ABSTRACTION_BUCKET_FILE, ABSTRACTION_HAND_STRENGTH, DealModel, sample_deal
+from holdem.abstraction.deal import ABSTRACTION_BUCKET_FILE, ABSTRACTION_HAND_STRENGTH, DealModel, sample_deal
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
 from holdem.mccfr.policy import uniform_policy
-from holdem.mccfr.rng import next_below, next_float, stream_at
-from holdem.mccfr.solver import Problem
+from holdem.core.rng import next_below, next_float, stream_at
+from holdem.mccfr.problem import Problem
 
 NUM_PAIRS = 1326
 # pair h <-> cards (PAIR_LO[h], PAIR_HI[h]) with lo < hi; h = hi * (hi - 1) / 2 + lo
@@ -90,7 +90,7 @@ def _pair_index(a: int, b: int) -> int:
 def _range_buckets(dm: DealModel, street: int, board: np.ndarray, weight: np.ndarray, extra: int,
                    out: np.ndarray) -> None:
     """``out[h]``: the blueprint's bucket of pair h on ``street`` for pairs with weight > 0
-    (and pair ``extra``), exactly as :func:`holdem.mccfr.deal.deal_buckets` computes it."""
+    (and pair ``extra``), exactly as :func:`holdem.abstraction.deal.deal_buckets` computes it."""
     if street == 0:  # both Hold'em abstractions keep preflop as a 52x52 card-pair table
         for h in range(NUM_PAIRS):
             if weight[h] > 0.0 or h == extra:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from holdem.game.payoff import hand_payoffs
+from holdem.core.payoff import hand_payoffs
 from holdem.game.tree import CALL, RAISE
-from holdem.mccfr.deal import DealModel, deal_buckets, sample_deal, showdown_values
+from holdem.abstraction.deal import DealModel, deal_buckets, sample_deal, showdown_values
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
-from holdem.mccfr.rng import next_float, seed_state
-from holdem.mccfr.solver import Problem
+from holdem.core.rng import next_float, seed_state
+from holdem.mccfr.problem import Problem
 
 POLICY, ALWAYS_CALL, UNIFORM, MIN_RAISE = 0, 1, 2, 3
 AGENT_KINDS = {"policy": POLICY, "always-call": ALWAYS_CALL, "uniform": UNIFORM, "min-raise": MIN_RAISE}

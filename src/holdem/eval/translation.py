@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from holdem.game.rules import CALL, FOLD, RAISE, Action, BettingState
-from holdem.mccfr.solver import Problem
+from holdem.mccfr.problem import Problem
 
 
 def translate_bet(amount: float, lower: float, upper: float) -> tuple[float, float]:

@@ -1,10 +1,10 @@
 """The referee: replays one hand from its cards and ACPC betting string and pays it out.
 
 The betting is checked action by action against :mod:`holdem.game.rules` (the rules the
-betting tree is built from), and the chips are paid by :func:`holdem.game.payoff.hand_payoffs`
+betting tree is built from), and the chips are paid by :func:`holdem.core.payoff.hand_payoffs`
 (the payoff the trainer learns from), so a hand the referee accepts is paid exactly as the
-solver would pay it. Hold'em hands are valued by :func:`holdem.evaluator.evaluate`; Kuhn and
-Leduc hands by the solver's own :func:`holdem.mccfr.deal.showdown_values`.
+solver would pay it. Hold'em hands are valued by :func:`holdem.core.evaluator.evaluate`; Kuhn and
+Leduc hands by the trainer's own :func:`holdem.game.showdown.showdown_strengths`.
 """
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from itertools import accumulate
 
 import numpy as np
 
-from holdem.cards import format_card, parse_cards
-from holdem.game.payoff import hand_payoffs
+from holdem.core.cards import format_card, parse_cards
+from holdem.core.payoff import hand_payoffs
 from holdem.game.rules import TERMINAL_SHOWDOWN, BettingState, initial_state, parse_betting
+from holdem.game.showdown import SHOWDOWN_CODES, card_global, showdown_strengths
 from holdem.game.spec import RANK_CHARS, SUIT_CHARS, GameSpec
 
 Cards = str | Sequence[int]
@@ -145,25 +146,21 @@ def _showdown_values(spec: GameSpec, holes: list[list[int]], board: list[int], a
     """Hand strengths of the active seats (higher wins), as the trainer computes them."""
     n = spec.num_players
     if spec.showdown == "best-five":
-        from holdem.evaluator import evaluate  # its tables load on first use, not at import
+        from holdem.core.evaluator import evaluate  # its tables load on first use, not at import
 
-        ns = len(spec.suits)
-        to_full = [RANK_CHARS.index(spec.ranks[c // ns]) * 4 + SUIT_CHARS.index(spec.suits[c % ns])
-                   for c in range(spec.deck_size)]
+        to_full = card_global(spec)
         for p in range(n):
             if active >> p & 1:
-                values[p] = evaluate([to_full[c] for c in holes[p] + board])
+                values[p] = evaluate([int(to_full[c]) for c in holes[p] + board])
         return
-    from holdem.mccfr.deal import make_deal_model, showdown_values
-
-    dm = make_deal_model(spec, 0, np.zeros(1, dtype=np.int32), np.zeros(spec.num_streets, dtype=np.int64))
     # the deal layout the kernel uses: each seat's hole cards sorted, then the board;
     # a folded seat's missing cards are filled with 0 (its value is never read)
     deal = []
     for p in range(n):
         deal.extend(sorted(holes[p]) if holes[p] else [0] * spec.hole_cards)
     deal.extend(board)
-    showdown_values(dm, np.array(deal, dtype=np.int64), values)
+    showdown_strengths(SHOWDOWN_CODES[spec.showdown], n, spec.hole_cards, len(spec.suits), len(board),
+                       card_global(spec), np.array(deal, dtype=np.int64), values)
 
 
 __all__ = ["replay", "play_betting"]

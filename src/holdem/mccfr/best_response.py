@@ -20,12 +20,13 @@ from itertools import combinations
 import numpy as np
 from numba import njit
 
-from holdem.game.payoff import hand_payoffs
+from holdem.core.payoff import hand_payoffs
 from holdem.game.spec import GameSpec
-from holdem.mccfr.deal import DealModel, deal_buckets, showdown_values
+from holdem.abstraction.deal import DealModel, deal_buckets, showdown_values
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL, TableLayout
 
 MAX_DEALS = 2_000_000
+SMALL_GAME_DEALS = 100_000  # games with at most this many deals get exact exploitability while training
 
 
 def enumerate_deals(spec: GameSpec) -> np.ndarray:

@@ -24,11 +24,11 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from holdem.game.payoff import hand_payoffs
-from holdem.mccfr.deal import DealModel, deal_buckets_batch, sample_deal, showdown_values
+from holdem.core.payoff import hand_payoffs
+from holdem.abstraction.deal import DealModel, deal_buckets_batch, sample_deal, showdown_values
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
-from holdem.mccfr.rng import next_float, stream_at
-from holdem.parallel.locks import acquire, release, stripe_of
+from holdem.core.rng import next_float, stream_at
+from holdem.core.locks import acquire, release, stripe_of
 
 # statistics returned by run_iterations (float64 array)
 STAT_ITERATIONS, STAT_NODES, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, STAT_PRUNED = range(5)
@@ -204,7 +204,7 @@ def run_iterations(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.nd
                    deck: np.ndarray, max_depth: int, t_start: int, count: int, stats: np.ndarray) -> None:
     """Run iterations ``t_start + 1 .. t_start + count`` (1-based) on the tables in place.
 
-    ``rng`` is ``[state, key]`` (:func:`holdem.mccfr.rng.seed_state`): the traversals draw from
+    ``rng`` is ``[state, key]`` (:func:`holdem.core.rng.seed_state`): the traversals draw from
     the state, and the deal of iteration t comes from its own stream ``stream_at(key, t)``.
     Deals thus depend on the iteration number alone and can be drawn a block ahead, their
     buckets looked up together, while a resumed run still sees exactly the same deals.
@@ -254,7 +254,7 @@ def discount(regret: np.ndarray, strategy: np.ndarray, factor: float) -> None:
 
 def make_tables(num_rows: int, max_actions: int, num_stripes: int = 0) -> Tables:
     """Zeroed local tables (no locks unless ``num_stripes`` > 0)."""
-    from holdem.parallel.locks import make_locks
+    from holdem.core.locks import make_locks
 
     locks = make_locks(num_stripes) if num_stripes else np.zeros(0, dtype=np.int32)
     return Tables(np.zeros((num_rows, max_actions), dtype=np.float32),

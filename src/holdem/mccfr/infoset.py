@@ -6,7 +6,7 @@ cards are written like ``Ks`` and ``Jh``. Example (Leduc): ``Kh|Js|r3c/r7``.
 """
 from __future__ import annotations
 
-from holdem.mccfr.solver import Problem
+from holdem.mccfr.problem import Problem
 
 
 def infoset_key(problem: Problem, row: int) -> str:

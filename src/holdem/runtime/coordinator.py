@@ -35,11 +35,11 @@ from holdem.mccfr.external_sampling import (
     NUM_STATS, STAT_NODES, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, Tables, discount, make_tables,
     run_iterations,
 )
-from holdem.mccfr.rng import seed_state
-from holdem.mccfr.solver import Problem
-from holdem.parallel import shm
-from holdem.parallel.locks import lock_array_len, release_owned_by
-from holdem.parallel.worker import recv, send, worker_main
+from holdem.core.rng import seed_state
+from holdem.mccfr.problem import Problem
+from holdem.runtime import shm
+from holdem.core.locks import lock_array_len, release_owned_by
+from holdem.runtime.worker import recv, send, worker_main
 
 NUM_STRIPES = 1024
 START_TIMEOUT = 300.0   # seconds for a worker to import, build the game and attach
@@ -66,7 +66,7 @@ class _Worker:
 
 
 class ParallelEngine:
-    """The engine of a multi-worker run (see holdem.train.Engine)."""
+    """The engine of a multi-worker run (see holdem.runtime.engine.Engine)."""
 
     def __init__(self, problem: Problem, cfg: RunConfig, num_workers: int, log: Callable[[str], None] | None = None):
         self.problem = problem

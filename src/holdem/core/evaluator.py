@@ -37,7 +37,7 @@ Numba-callable kernels (for other ``@njit`` code): :func:`eval5`, :func:`eval6`,
 are the inner loop of the solver); the Python entry points :func:`evaluate` and
 :func:`evaluate_batch` do. The tables are module-level arrays that numba freezes into the
 compiled code as constants, so a caller's on-disk numba cache embeds them too; the cache
-directory is keyed by the package's source files (see holdem/__init__.py), so a change here
+directory is keyed by the package's source files (see holdem.core.numba_cache), so a change here
 recompiles every caller.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
-from holdem.cards import NUM_CARDS, format_card, parse_cards
+from holdem.core.cards import NUM_CARDS, format_card, parse_cards
 
 CATEGORY_SHIFT = 12
 CATEGORY_NAMES = (

@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import DTypeLike
 
+from holdem.core.processes import pid_alive
+
 try:  # POSIX only; the same module multiprocessing.shared_memory uses
     import _posixshmem
 except ImportError:  # pragma: no cover - Windows
@@ -491,23 +493,6 @@ def close_all() -> None:
         sa.close()
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        import psutil
-
-        return psutil.pid_exists(pid)
-    except ImportError:  # pragma: no cover - psutil is a dependency
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True  # exists, owned by someone else
-        return True
-
-
 def list_segments() -> list[str]:
     """Names of the ``hd_*`` segments visible on this machine (or recorded in the registry)."""
     if _HAVE_DEV_SHM:
@@ -529,7 +514,7 @@ def sweep_orphans() -> list[str]:
     me = os.getpid()
     for name in list_segments():
         pid = int(_NAME_RE.match(name).group(1))
-        if pid == me or _pid_alive(pid):
+        if pid == me or pid_alive(pid):
             continue  # never touch segments of live processes
         try:
             if _HAVE_DEV_SHM:

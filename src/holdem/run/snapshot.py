@@ -9,7 +9,6 @@ damaged, foreign or tampered snapshot is refused with a message naming the file.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from holdem.core.checksum import sha256_file
+from holdem.core.processes import pid_alive
+
 SNAPSHOT_VERSION = 1
 TABLES = "tables.npz"
 META = "meta.json"
@@ -27,14 +29,6 @@ META = "meta.json"
 class SnapshotError(ValueError):
     """A snapshot cannot be used; the message names the file and the problem."""
 
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 8 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(8 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fsync_path(path: Path) -> None:
@@ -144,15 +138,6 @@ def prune_snapshots(directory: Path, keep: int) -> None:
         for p in directory.iterdir():
             if p.name.startswith((".tmp-", ".old-")):
                 pid = p.name.rsplit("-", 1)[-1]
-                if not pid.isdigit() or not _pid_alive(int(pid)) or int(pid) == os.getpid():
+                if not pid.isdigit() or not pid_alive(int(pid)) or int(pid) == os.getpid():
                     shutil.rmtree(p, ignore_errors=True)
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -1,4 +1,9 @@
-"""Sampling a deal and reading everything the kernel needs from it, once per iteration.
+"""The deal model: sampling a deal and reading everything the kernel needs from it (card
+abstraction buckets, showdown strengths), once per iteration.
+
+:class:`DealModel` carries the game's deal facts and the card abstraction's lookup tables as
+plain arrays, so that numba kernels (training, best response, matches, LBR) take one argument
+for both; the abstraction kinds are the ``ABSTRACTION_*`` constants below.
 
 A deal is a flat int array: each player's hole cards (player 0 first), then the board cards
 street by street. Within a player's hole cards and within one street's board cards the
@@ -13,11 +18,10 @@ from numba import njit
 
 from holdem.abstraction.hand_strength import hand_strengths, hs_bucket
 from holdem.abstraction.isomorphism import card_bit, index_postflop
-from holdem.evaluator import eval5, eval6, eval7
+from holdem.core.rng import next_below
+from holdem.game.showdown import SHOWDOWN_CODES, card_global, showdown_strengths
 from holdem.game.spec import GameSpec
-from holdem.mccfr.rng import next_below
 
-SHOWDOWN_RANK, SHOWDOWN_PAIR_RANK, SHOWDOWN_BEST_FIVE = 0, 1, 2
 ABSTRACTION_LOSSLESS, ABSTRACTION_HAND_STRENGTH, ABSTRACTION_BUCKET_FILE = 0, 1, 2
 
 
@@ -39,15 +43,10 @@ class DealModel(NamedTuple):
 def make_deal_model(spec: GameSpec, abstraction: int, bucket_table: np.ndarray,
                     bucket_offset: np.ndarray) -> DealModel:
     """Deal model of ``spec`` with the given abstraction tables."""
-    from holdem.game.spec import RANK_CHARS, SUIT_CHARS
-
-    kinds = {"rank": SHOWDOWN_RANK, "pair-rank": SHOWDOWN_PAIR_RANK, "best-five": SHOWDOWN_BEST_FIVE}
-    card_global = np.array([RANK_CHARS.index(r) * 4 + SUIT_CHARS.index(s)
-                            for r in spec.ranks for s in spec.suits], dtype=np.int64)
     board_start = np.zeros(spec.num_streets + 1, dtype=np.int64)
     board_start[1:] = np.cumsum(spec.board_cards)
     return DealModel(spec.num_players, spec.hole_cards, board_start, spec.deck_size, len(spec.suits),
-                     kinds[spec.showdown], card_global, abstraction,
+                     SHOWDOWN_CODES[spec.showdown], card_global(spec), abstraction,
                      # bucket files keep their small dtype (hundreds of MB otherwise)
                      np.ascontiguousarray(bucket_table, dtype=None if abstraction == ABSTRACTION_BUCKET_FILE
                                           else np.int32),
@@ -179,35 +178,5 @@ def _hand_strength_buckets(dm: DealModel, deal: np.ndarray, buckets: np.ndarray)
 @njit(cache=True)
 def showdown_values(dm: DealModel, deal: np.ndarray, values: np.ndarray) -> None:
     """``values[p]``: strength of player p's hand on the full board (higher wins)."""
-    h = dm.hole_cards
-    base = dm.num_players * h
-    board = dm.board_start[-1]
-    ns = dm.num_suits
-    if dm.showdown == SHOWDOWN_BEST_FIVE:
-        cards = np.empty(7, dtype=np.int64)
-        for p in range(dm.num_players):
-            k = 0
-            for i in range(h):
-                cards[k] = dm.card_global[deal[p * h + i]]
-                k += 1
-            for j in range(board):
-                cards[k] = dm.card_global[deal[base + j]]
-                k += 1
-            if k == 7:
-                values[p] = eval7(cards[0], cards[1], cards[2], cards[3], cards[4], cards[5], cards[6])
-            elif k == 6:
-                values[p] = eval6(cards[0], cards[1], cards[2], cards[3], cards[4], cards[5])
-            else:
-                values[p] = eval5(cards[0], cards[1], cards[2], cards[3], cards[4])
-        return
-    for p in range(dm.num_players):
-        high = 0  # hole ranks, highest first, as one number: lexicographic high-card order
-        for i in range(h - 1, -1, -1):
-            high = high * 16 + deal[p * h + i] // ns
-        v = high
-        if dm.showdown == SHOWDOWN_PAIR_RANK:
-            for i in range(h):
-                for j in range(board):
-                    if deal[p * h + i] // ns == deal[base + j] // ns:
-                        v = max(v, (1 << 40) + deal[p * h + i] // ns)
-        values[p] = v
+    showdown_strengths(dm.showdown, dm.num_players, dm.hole_cards, dm.num_suits, dm.board_start[-1],
+                       dm.card_global, deal, values)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from holdem.parallel.shm import ArraySpec, SharedArrays
+from holdem.runtime.shm import ArraySpec, SharedArrays
 
 
 def send(conn: Connection, msg: tuple) -> int:
@@ -52,9 +52,9 @@ def worker_main(worker_id: int, conn: Connection, specs: dict[str, ArraySpec], k
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     shared = None
     try:
-        from holdem.mccfr.deal import DealModel
+        from holdem.abstraction.deal import DealModel
         from holdem.mccfr.external_sampling import NUM_STATS, Tables, run_iterations
-        from holdem.mccfr.rng import seed_state
+        from holdem.core.rng import seed_state
 
         shared = SharedArrays.attach(specs)
         tables = Tables(shared["regret"], shared["strategy"], shared["updates"], shared["locks"])

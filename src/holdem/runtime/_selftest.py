@@ -1,7 +1,7 @@
 """Worker entry points for the multi-process tests of locks.py and shm.py.
 
 They live in the package (not in tests/) because spawned children must import them.
-Also runnable as ``python -m holdem.parallel._selftest <command> ...`` for tests that
+Also runnable as ``python -m holdem.runtime._selftest <command> ...`` for tests that
 need a fully independent process (its own resource tracker).
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 import numpy as np
 from numba import njit
 
-from holdem.parallel.locks import (
+from holdem.core.locks import (
     acquire,
     atomic_add_int64,
     cpu_pause,
@@ -23,7 +23,7 @@ from holdem.parallel.locks import (
     stripe_of,
     try_acquire,
 )
-from holdem.parallel.shm import ArraySpec, attach, create_array, unlink_all
+from holdem.runtime.shm import ArraySpec, attach, create_array, unlink_all
 
 
 #: ``ops`` layout: total increments and start counter on separate cache lines.

@@ -1,0 +1,168 @@
+"""The training loop of a run: budget, progress line, metrics, snapshots, Ctrl-C.
+
+It drives an engine (:class:`holdem.runtime.engine.Engine`) until the iteration or time
+budget is spent or a signal arrives, and always ends with ``final/``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from holdem.config import RunConfig
+from holdem.core.progress import StatusLine, format_eta
+from holdem.mccfr.best_response import SMALL_GAME_DEALS
+from holdem.mccfr.problem import Problem, deal_count
+from holdem.run.metrics import MetricsWriter, table_statistics
+from holdem.run.signals import StopFlag
+from holdem.run.snapshot import prune_snapshots, save_snapshot
+from holdem.runtime.coordinator import WorkerFailure
+from holdem.runtime.engine import Engine
+
+
+class Run:
+    """One training run over an engine."""
+
+    def __init__(self, cfg: RunConfig, run_dir: Path, problem: Problem, engine: Engine,
+                 resumed: dict[str, Any] | None = None):
+        self.cfg = cfg
+        self.run_dir = run_dir
+        self.problem = problem
+        self.engine = engine
+        self.elapsed_before = float(resumed.get("elapsed", 0.0)) if resumed else 0.0
+        self.last_snapshot = "none"
+        self.last_full = -1  # iteration of the last record with statistics
+        self.events_logged = 0
+        self.deals = None
+        if problem.layout.num_rows and deal_count(problem) <= SMALL_GAME_DEALS:
+            from holdem.mccfr.best_response import deal_table
+            self.deals = deal_table(problem.spec, problem.deal_model)
+
+    def exploitability(self) -> float | None:
+        """Exact exploitability of the average strategy (small games only)."""
+        if self.deals is None:
+            return None
+        from holdem.mccfr.best_response import exploitability
+        from holdem.mccfr.policy import average_policy
+        return exploitability(self.problem.layout, self.deals,
+                              average_policy(self.problem.layout, self.engine.tables.strategy))
+
+    def snapshot(self, target: Path, elapsed: float) -> Path:
+        """Write a snapshot of the engine's tables (the engine is idle between batches)."""
+        tb = self.engine.tables
+        meta = {"iteration": self.engine.iteration, "problem_hash": self.cfg.problem_hash(),
+                "config": self.cfg.to_dict(), "rng": [str(x) for x in self.engine.rng_states()],
+                "elapsed": elapsed, "num_rows": self.problem.layout.num_rows,
+                "max_actions": self.problem.layout.max_actions}
+        path = save_snapshot(target, {"regret": tb.regret, "strategy": tb.strategy, "updates": tb.updates}, meta)
+        self.last_snapshot = f"{path.name} @ {time.strftime('%H:%M:%S')}"
+        return path
+
+    def record(self, metrics: MetricsWriter, elapsed: float, rate: float, full: bool) -> dict[str, Any]:
+        """Write one metrics record (table statistics and exploitability when ``full``)."""
+        rec: dict[str, Any] = {"iteration": self.engine.iteration, "elapsed": round(elapsed, 3),
+                               "iterations_per_s": round(rate, 1)}
+        rec.update(self.engine.status())
+        for event in getattr(self.engine, "events", [])[self.events_logged:]:
+            metrics.write(dict(event, iteration=self.engine.iteration))
+        self.events_logged = len(getattr(self.engine, "events", []))
+        if full:
+            self.last_full = self.engine.iteration
+            tb = self.engine.tables
+            rec.update(table_statistics(self.problem.layout, tb.regret, tb.strategy, tb.updates,
+                                        self.engine.iteration))
+            expl = self.exploitability()
+            if expl is not None:
+                rec["exploitability"] = expl
+        metrics.write(rec)
+        self._write_status("running")
+        return rec
+
+    def loop(self) -> int:
+        """Train until the iteration or time budget is spent or a signal arrives; 0 on success."""
+        t = self.cfg.train
+        metrics = MetricsWriter(self.run_dir, t.tensorboard)
+        progress = StatusLine()
+        start = time.time()
+        last_snap = start
+        next_checkpoint = _next_multiple(self.engine.iteration, t.checkpoint_interval)
+        next_eval = _next_multiple(self.engine.iteration, t.eval_interval)
+        self._write_status("running")
+        status = "finished"
+        failure = None
+        with StopFlag() as stop:
+            try:
+                window_t, window_it = start, self.engine.iteration
+                rate = 0.0
+                while self.engine.iteration < t.iters:
+                    if stop.signal is not None:
+                        status = "interrupted"
+                        break
+                    if t.time_budget is not None and time.time() - start >= t.time_budget:
+                        status = "time budget spent"
+                        break
+                    goal = min(t.iters, self.engine.iteration + self.engine.chunk,
+                               next_checkpoint or t.iters, next_eval or t.iters)
+                    self.engine.advance(goal - self.engine.iteration, lambda: stop.signal is not None)
+                    now = time.time()
+                    if now > window_t:
+                        rate = 0.7 * rate + 0.3 * (self.engine.iteration - window_it) / (now - window_t) \
+                            if rate else (self.engine.iteration - window_it) / (now - window_t)
+                    window_t, window_it = now, self.engine.iteration
+                    elapsed = self.elapsed_before + now - start
+                    at_eval = next_eval is not None and self.engine.iteration >= next_eval
+                    if at_eval:
+                        next_eval = _next_multiple(self.engine.iteration, t.eval_interval)
+                    self.record(metrics, elapsed, rate, full=at_eval)
+                    due = now - last_snap >= t.snapshot_interval
+                    if next_checkpoint is not None and self.engine.iteration >= next_checkpoint:
+                        due = True
+                        next_checkpoint = _next_multiple(self.engine.iteration, t.checkpoint_interval)
+                    if due:
+                        self.snapshot(self.run_dir / "snapshots" / f"iter_{self.engine.iteration:012d}", elapsed)
+                        prune_snapshots(self.run_dir / "snapshots", t.keep_snapshots)
+                        last_snap = time.time()
+                    left = t.iters - self.engine.iteration
+                    eta = left / rate if rate > 0 else float("inf")
+                    if t.time_budget is not None:
+                        eta = min(eta, t.time_budget - (now - start))
+                    st = self.engine.status()
+                    progress.show(f"iter {self.engine.iteration:,}/{t.iters:,}  {rate:,.0f} it/s  "
+                                  f"ETA {format_eta(eta)}  workers {st.get('workers_alive', 1)}  "
+                                  f"snapshot {self.last_snapshot}")
+            except KeyboardInterrupt:
+                status = "interrupted"
+            except WorkerFailure as e:
+                status = "worker failure"
+                failure = str(e)
+            finally:
+                elapsed = self.elapsed_before + time.time() - start
+                try:
+                    if self.last_full != self.engine.iteration:
+                        self.record(metrics, elapsed, 0.0, full=True)
+                    self.snapshot(self.run_dir / "final", elapsed)
+                finally:
+                    progress.done()
+                    metrics.close()
+                    self._write_status(status)
+        print(f"holdem: {status} at iteration {self.engine.iteration:,} after {elapsed:.1f}s; "
+              f"final snapshot in {self.run_dir / 'final'}", file=sys.stderr)
+        if failure is not None:
+            print(f"holdem: error: {failure}", file=sys.stderr)
+            return 1
+        return 0
+
+    def _write_status(self, status: str) -> None:
+        info = {"pid": os.getpid(), "status": status, "updated": time.time(),
+                "iteration": self.engine.iteration,
+                "worker_pids": self.engine.status().get("worker_pids", [os.getpid()])}
+        tmp = self.run_dir / ".run.json.tmp"
+        tmp.write_text(json.dumps(info))
+        os.replace(tmp, self.run_dir / "run.json")
+
+
+def _next_multiple(t: int, interval: int | None) -> int | None:
+    return None if interval is None else (t // interval + 1) * interval

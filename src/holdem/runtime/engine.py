@@ -1,0 +1,84 @@
+"""Engines: who runs the kernel. The run loop (:mod:`holdem.run.loop`) drives any engine
+through :class:`Engine`; :class:`LocalEngine` runs the kernel in this process, the parallel
+coordinator (:mod:`holdem.runtime.coordinator`) offers the same interface over workers that
+update shared-memory tables."""
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from holdem.config import RunConfig
+from holdem.mccfr.external_sampling import STAT_NODES, Tables
+from holdem.mccfr.problem import Problem
+from holdem.mccfr.solver import Solver
+
+
+class Engine(Protocol):
+    """What the run loop needs from whoever runs the kernel."""
+
+    iteration: int
+    chunk: int  # iterations per advance() call between progress updates
+
+    @property
+    def tables(self) -> Tables: ...
+
+    def advance(self, iterations: int, should_stop: Callable[[], bool]) -> None: ...
+
+    def rng_states(self) -> list[int]: ...
+
+    def restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None: ...
+
+    def status(self) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+
+class LocalEngine:
+    """The kernel in this process on local tables."""
+
+    def __init__(self, problem: Problem, cfg: RunConfig):
+        self.solver = Solver(problem, cfg.solver, seed=cfg.train.seed)
+        self.chunk = cfg.train.batch_size
+
+    @property
+    def iteration(self) -> int:
+        """Iterations done."""
+        return self.solver.iteration
+
+    @property
+    def tables(self) -> Tables:
+        """The tables."""
+        return self.solver.tables
+
+    def advance(self, iterations: int, should_stop: Callable[[], bool] = lambda: False) -> None:
+        """Run ``iterations`` iterations (one short kernel call: no need to check should_stop)."""
+        self.solver.run(iterations)
+
+    def rng_states(self) -> list[int]:
+        """Generator state(s) for the snapshot."""
+        return [int(self.solver.rng[0])]
+
+    def restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        """Continue from a snapshot."""
+        for name in ("regret", "strategy", "updates"):
+            getattr(self.solver.tables, name)[...] = arrays[name]
+        self.solver.iteration = int(meta["iteration"])
+        self.solver.rng[0] = np.uint64(int(meta["rng"][0]))
+
+    def status(self) -> dict[str, Any]:
+        """Progress facts for the progress line and metrics."""
+        return {"workers_alive": 1, "nodes": float(self.solver.stats[STAT_NODES])}
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def make_engine(problem: Problem, cfg: RunConfig) -> Engine:
+    """In-process for one worker (deterministic), the shared-memory coordinator for more."""
+    from holdem.runtime.coordinator import ParallelEngine, resolve_workers
+
+    workers = resolve_workers(cfg.train.num_workers)
+    if workers == 1:
+        return LocalEngine(problem, cfg)
+    return ParallelEngine(problem, cfg, workers)
