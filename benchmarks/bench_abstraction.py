@@ -27,8 +27,8 @@ from holdem.abstraction.card_abstraction import make_abstraction
 from holdem.game.spec import no_limit_holdem
 from holdem.abstraction.deal import (ABSTRACTION_BUCKET_FILE, DealModel, deal_buckets, deal_buckets_batch,
                                make_deal_model, sample_deal)
-from holdem.mccfr.external_sampling import DEAL_BLOCK
 from holdem.core.rng import seed_state
+from holdem.mccfr.external_sampling import DEAL_BLOCK
 
 
 @njit(cache=True)

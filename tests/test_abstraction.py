@@ -134,9 +134,9 @@ def bucket_file(tmp_path_factory):
 
 def test_kernel_lookup_reads_the_tables(bucket_file):
     path, tables = bucket_file
-    from holdem.game.spec import no_limit_holdem
     from holdem.abstraction.deal import deal_buckets, deal_buckets_batch, sample_deal
     from holdem.core.rng import seed_state
+    from holdem.game.spec import no_limit_holdem
     from holdem.mccfr.problem import build_problem
     problem = build_problem(no_limit_holdem(stacks=[40, 40]), {"kind": "buckets", "file": str(path)})
     assert list(problem.layout.num_buckets) == [169, 7, 7, 7]

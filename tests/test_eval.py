@@ -12,16 +12,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from holdem.config import load_config
-from holdem.eval.lbr import (PAIR_HI, PAIR_LO, LBRConfig, _range_buckets, local_best_response, rule_strategy,
-                             win_probabilities)
-from holdem.eval.match import head_to_head
-from holdem.eval.translation import AbstractHand, raise_fraction, translate_bet, translation_probabilities
-from holdem.core.evaluator import evaluate
-from holdem.game.rules import CALL, RAISE, Action, initial_state
 from holdem.abstraction.deal import deal_buckets, sample_deal
-from holdem.mccfr.policy import average_policy
+from holdem.config import load_config
+from holdem.core.evaluator import evaluate
 from holdem.core.rng import seed_state
+from holdem.eval.equity import win_probabilities
+from holdem.eval.lbr import LBRConfig, local_best_response
+from holdem.eval.match import head_to_head
+from holdem.eval.ranges import PAIR_HI, PAIR_LO, _range_buckets
+from holdem.eval.rule_bots import rule_strategy
+from holdem.eval.translation import AbstractHand, raise_fraction, translate_bet, translation_probabilities
+from holdem.game.rules import CALL, RAISE, Action, initial_state
+from holdem.mccfr.policy import average_policy
 from holdem.mccfr.problem import build_problem
 from holdem.mccfr.solver import Solver
 

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from holdem import evaluate
+from holdem.abstraction.deal import deal_buckets, sample_deal, showdown_values
 from holdem.abstraction.hand_strength import HS_SCALE, hand_strengths, preflop_class, preflop_label
 from holdem.config import load_config
+from holdem.core.rng import seed_state
 from holdem.eval.match import head_to_head
-from holdem.abstraction.deal import deal_buckets, sample_deal, showdown_values
 from holdem.mccfr.infoset import action_labels, row_of
 from holdem.mccfr.policy import average_policy
-from holdem.core.rng import seed_state
 from holdem.mccfr.problem import build_problem
 from holdem.mccfr.solver import Solver
 

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 from conftest import wait_running
 
-from holdem.cli.monitor import ProcSample, StallDetector, last_metrics_record, logdir_of
 from holdem.mccfr.solver import Solver
 from holdem.mccfr.solver_config import SolverConfig
+from holdem.monitor.run_files import last_metrics_record, logdir_of
+from holdem.monitor.sampling import ProcSample
+from holdem.monitor.stall import StallDetector
 
 ROOT = Path(__file__).resolve().parent.parent
 

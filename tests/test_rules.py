@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from holdem.core.cards import format_cards
 from holdem.core.evaluator import evaluate
-from holdem.game import kuhn, leduc, limit_holdem, no_limit_holdem, replay
 from holdem.core.payoff import hand_payoffs
+from holdem.game import kuhn, leduc, limit_holdem, no_limit_holdem, replay
 from holdem.game.referee import play_betting
 from holdem.game.rules import (CALL, FOLD, RAISE, TERMINAL_FOLD, TERMINAL_SHOWDOWN, Action, BettingState,
                                initial_state)

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from holdem.abstraction import hand_strength, lossless
-from holdem.game.spec import GameSpec, SpecError
 from holdem.abstraction.deal import ABSTRACTION_BUCKET_FILE, ABSTRACTION_HAND_STRENGTH, ABSTRACTION_LOSSLESS
+from holdem.game.spec import GameSpec, SpecError
 
 ASSETS = Path(__file__).resolve().parents[3] / "assets" / "buckets"
 

@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from holdem.cli.common import run_cli
+from holdem.eval.rule_bots import RULE_BOTS
 
-FIXED_AGENTS = ("always-call", "uniform", "min-raise")
+# the rule bots that --opponents accepts and plays by default (all but always-fold)
+FIXED_AGENTS = tuple(name for name in RULE_BOTS if name != "always-fold")
 
 
 def evaluate_small_game(path: Path) -> dict:
@@ -196,9 +198,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def go() -> int:
         from holdem.eval.blueprint import load_blueprint
-        from holdem.run.snapshot import list_snapshots, read_meta
         from holdem.mccfr.best_response import SMALL_GAME_DEALS
         from holdem.mccfr.problem import deal_count
+        from holdem.run.snapshot import list_snapshots, read_meta
 
         if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
             raise ValueError("--plot needs matplotlib: pip install 'holdem[plot]' (or pip install matplotlib)")

@@ -55,6 +55,22 @@ def next_below(state: np.ndarray, n: int) -> int:
     return int(next_u64(state) % np.uint64(n))
 
 
+@njit(cache=True)
+def sample_action(policy: np.ndarray, row: int, n: int, rng: np.ndarray) -> int:
+    """An index in ``0 .. n-1`` drawn with the probabilities ``policy[row, :n]`` (a strategy table's row)."""
+    u = next_float(rng)
+    acc = 0.0
+    last = 0
+    for a in range(n):
+        p = policy[row, a]
+        if p > 0.0:
+            last = a
+            acc += p
+            if u < acc:
+                return a
+    return last  # rounding left u above the sum: the last action with positive probability
+
+
 def seed_state(seed: int, stream: int = 0) -> np.ndarray:
     """Fresh generator for ``seed`` and an independent ``stream`` (e.g. a worker id):
     ``[state, key]``, the key depending on the seed alone."""

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 
 from holdem.config import RunConfig, config_from_dict
-from holdem.run.snapshot import SnapshotError, load_snapshot
 from holdem.mccfr import infoset
 from holdem.mccfr.policy import average_policy, current_policy
 from holdem.mccfr.problem import Problem, build_problem
+from holdem.run.snapshot import SnapshotError, load_snapshot
 
 
 @dataclass

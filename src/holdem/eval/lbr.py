@@ -6,6 +6,10 @@ strategy's exploitability: it plays real hands against the strategy, knows the s
 (not the cards), keeps the opponent's range by Bayes' rule, and at each decision takes the
 action that is best *if the hand were then checked down* (a one-step look-ahead).
 
+This module holds the LBR policy and its driver; the hole-pair ranges and their bucketing
+are in :mod:`holdem.eval.ranges`, the equity and all-in kernels in :mod:`holdem.eval.equity`,
+and fixed strategies to measure (always-fold, uniform, ...) in :mod:`holdem.eval.rule_bots`.
+
 How this implementation plays
 -----------------------------
 - Deals are sampled uniformly; each deal is played twice with LBR in seat 0, then seat 1
@@ -63,195 +67,16 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from holdem.abstraction.hand_strength import hand_strengths, hs_bucket
-from holdem.abstraction.isomorphism import index_hand
+from holdem.abstraction.deal import ABSTRACTION_BUCKET_FILE, ABSTRACTION_HAND_STRENGTH, DealModel, sample_deal
 from holdem.core.evaluator import eval7
 from holdem.core.payoff import hand_payoffs
+from holdem.core.rng import sample_action, stream_at
+from holdem.eval.equity import allin_payoff, win_probabilities
+from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO, _pair_index, _range_buckets
+from holdem.eval.threads import call_with_threads
 from holdem.game.tree import CALL, FOLD, RAISE, TERMINAL_SHOWDOWN
-from holdem.abstraction.deal import ABSTRACTION_BUCKET_FILE, ABSTRACTION_HAND_STRENGTH, DealModel, sample_deal
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
-from holdem.mccfr.policy import uniform_policy
-from holdem.core.rng import next_below, next_float, stream_at
 from holdem.mccfr.problem import Problem
-
-NUM_PAIRS = 1326
-# pair h <-> cards (PAIR_LO[h], PAIR_HI[h]) with lo < hi; h = hi * (hi - 1) / 2 + lo
-PAIR_HI = np.array([hi for hi in range(52) for _ in range(hi)], dtype=np.int64)
-PAIR_LO = np.array([lo for hi in range(52) for lo in range(hi)], dtype=np.int64)
-
-
-@njit(cache=True, inline="always")
-def _pair_index(a: int, b: int) -> int:
-    lo, hi = min(a, b), max(a, b)
-    return hi * (hi - 1) // 2 + lo
-
-
-@njit(cache=True)
-def _range_buckets(dm: DealModel, street: int, board: np.ndarray, weight: np.ndarray, extra: int,
-                   out: np.ndarray) -> None:
-    """``out[h]``: the blueprint's bucket of pair h on ``street`` for pairs with weight > 0
-    (and pair ``extra``), exactly as :func:`holdem.abstraction.deal.deal_buckets` computes it."""
-    if street == 0:  # both Hold'em abstractions keep preflop as a 52x52 card-pair table
-        for h in range(NUM_PAIRS):
-            if weight[h] > 0.0 or h == extra:
-                out[h] = dm.bucket_table[dm.bucket_offset[0] + PAIR_LO[h] * 52 + PAIR_HI[h]]
-        return
-    if dm.abstraction == ABSTRACTION_BUCKET_FILE:  # canonical index -> bucket, O(1) per pair
-        hole = np.empty(2, dtype=np.int64)
-        nb = dm.board_start[street + 1]
-        for h in range(NUM_PAIRS):
-            if weight[h] > 0.0 or h == extra:
-                hole[0] = PAIR_LO[h]
-                hole[1] = PAIR_HI[h]
-                out[h] = dm.bucket_table[dm.bucket_offset[street] + index_hand(hole, board, nb)]
-        return
-    k = 0
-    for h in range(NUM_PAIRS):
-        if weight[h] > 0.0 or h == extra:
-            k += 1
-    holes = np.empty((k, 2), dtype=np.int64)
-    idx = np.empty(k, dtype=np.int64)
-    k = 0
-    for h in range(NUM_PAIRS):
-        if weight[h] > 0.0 or h == extra:
-            holes[k, 0] = PAIR_LO[h]
-            holes[k, 1] = PAIR_HI[h]
-            idx[k] = h
-            k += 1
-    hs = np.empty(k, dtype=np.int64)
-    hand_strengths(holes, board, dm.board_start[street + 1], hs)
-    lo, hi = dm.bucket_offset[street], dm.bucket_offset[street + 1]
-    for i in range(k):
-        out[idx[i]] = hs_bucket(hs[i], dm.bucket_table, lo, hi)
-
-
-@njit(cache=True)
-def _runouts(known: np.ndarray, need: int, samples: int, rng: np.ndarray) -> np.ndarray:
-    """[R, need] cards completing the board from the cards not ``known``: every combination
-    when ``samples`` is 0 (need <= 2), else ``samples`` uniform draws."""
-    unseen = np.empty(52, dtype=np.int64)
-    m = 0
-    for c in range(52):
-        if not known[c]:
-            unseen[m] = c
-            m += 1
-    if samples > 0:
-        out = np.empty((samples, need), dtype=np.int64)
-        for r in range(samples):
-            for j in range(need):  # partial Fisher-Yates over the unseen cards
-                t = j + next_below(rng, m - j)
-                c = unseen[t]
-                unseen[t] = unseen[j]
-                unseen[j] = c
-                out[r, j] = c
-        return out
-    if need == 0:
-        return np.empty((1, 0), dtype=np.int64)
-    if need == 1:
-        out = np.empty((m, 1), dtype=np.int64)
-        for i in range(m):
-            out[i, 0] = unseen[i]
-        return out
-    out = np.empty((m * (m - 1) // 2, 2), dtype=np.int64)
-    r = 0
-    for j in range(m):
-        for i in range(j):
-            out[r, 0] = unseen[i]
-            out[r, 1] = unseen[j]
-            r += 1
-    return out
-
-
-@njit(cache=True)
-def win_probabilities(me0: int, me1: int, board: np.ndarray, nb: int, weight: np.ndarray, runouts: int,
-                      rng: np.ndarray, w: np.ndarray) -> None:
-    """``w[h]``: P(``me0 me1`` beats pair h, ties half) over the rest of the board, for pairs
-    with weight > 0. ``runouts`` > 0 samples that many runouts; 0 enumerates them all."""
-    known = np.zeros(52, dtype=np.bool_)
-    known[me0] = True
-    known[me1] = True
-    for i in range(nb):
-        known[board[i]] = True
-    need = 5 - nb
-    runs = _runouts(known, need, runouts if need > 0 else 0, rng)
-    k = 0
-    for h in range(NUM_PAIRS):
-        if weight[h] > 0.0:
-            k += 1
-    live = np.empty(k, dtype=np.int64)
-    k = 0
-    for h in range(NUM_PAIRS):
-        if weight[h] > 0.0:
-            live[k] = h
-            k += 1
-    wins = np.zeros(k, dtype=np.int64)   # 2 per win, 1 per tie
-    count = np.zeros(k, dtype=np.int64)  # 2 per runout counted
-    fb = np.empty(5, dtype=np.int64)
-    for i in range(nb):
-        fb[i] = board[i]
-    in_run = np.zeros(52, dtype=np.bool_)
-    for r in range(runs.shape[0]):
-        for j in range(need):
-            fb[nb + j] = runs[r, j]
-            in_run[runs[r, j]] = True
-        mine = eval7(me0, me1, fb[0], fb[1], fb[2], fb[3], fb[4])
-        for i in range(k):
-            h = live[i]
-            a, b = PAIR_LO[h], PAIR_HI[h]
-            if in_run[a] or in_run[b]:
-                continue
-            v = eval7(a, b, fb[0], fb[1], fb[2], fb[3], fb[4])
-            count[i] += 2
-            if mine > v:
-                wins[i] += 2
-            elif mine == v:
-                wins[i] += 1
-        for j in range(need):
-            in_run[runs[r, j]] = False
-    for i in range(k):
-        # a pair that met no sampled runout (never when exact) gets a coin flip
-        w[live[i]] = wins[i] / count[i] if count[i] > 0 else 0.5
-
-
-@njit(cache=True)
-def allin_payoff(deal: np.ndarray, nb: int, contrib: np.ndarray, active: int, seat: int, samples: int,
-                 rng: np.ndarray) -> float:
-    """Expected payoff of ``seat`` at a showdown reached with ``nb`` board cards dealt, over
-    the rest of the board (exact from the flop on, ``samples`` boards preflop)."""
-    known = np.zeros(52, dtype=np.bool_)
-    for i in range(4 + nb):
-        known[deal[i]] = True
-    need = 5 - nb
-    runs = _runouts(known, need, samples if need > 2 else 0, rng)
-    fb = np.empty(5, dtype=np.int64)
-    for i in range(nb):
-        fb[i] = deal[4 + i]
-    values = np.zeros(2, dtype=np.int64)
-    payoff = np.zeros(2)
-    acc = 0.0
-    for r in range(runs.shape[0]):
-        for j in range(need):
-            fb[nb + j] = runs[r, j]
-        values[0] = eval7(deal[0], deal[1], fb[0], fb[1], fb[2], fb[3], fb[4])
-        values[1] = eval7(deal[2], deal[3], fb[0], fb[1], fb[2], fb[3], fb[4])
-        hand_payoffs(contrib, active, values, payoff)
-        acc += payoff[seat]
-    return acc / runs.shape[0]
-
-
-@njit(cache=True)
-def _sample_action(policy: np.ndarray, row: int, n: int, rng: np.ndarray) -> int:
-    u = next_float(rng)
-    acc = 0.0
-    last = 0
-    for a in range(n):
-        p = policy[row, a]
-        if p > 0.0:
-            last = a
-            acc += p
-            if u < acc:
-                return a
-    return last  # rounding left u above the sum: the last action with positive probability
 
 
 @njit(cache=True)
@@ -391,7 +216,7 @@ def _lbr_deal(d: int, seed: np.uint64, node_info: np.ndarray, contrib: np.ndarra
                 decisions += 1
             else:
                 rb = node_info[node, ROW_BASE]
-                a = _sample_action(policy, rb + buckets[opp], n, rng)
+                a = sample_action(policy, rb + buckets[opp], n, rng)
                 s = 0.0
                 for h in range(NUM_PAIRS):  # Bayes: P(hand | action) ~ P(hand) * sigma(action | hand)
                     if weight[h] > 0.0:
@@ -477,26 +302,6 @@ def check_lbr_game(problem: Problem) -> None:
                          f"{problem.abstraction.name!r} is not supported (use hand-strength or buckets)")
 
 
-def rule_strategy(problem: Problem, kind: str) -> np.ndarray:
-    """A fixed strategy table: 'always-fold' (fold when facing a bet, else check),
-    'always-call' or 'uniform'."""
-    layout = problem.layout
-    if kind == "uniform":
-        return uniform_policy(layout)
-    if kind not in ("always-fold", "always-call"):
-        raise ValueError(f"unknown rule strategy {kind!r}: use always-fold, always-call or uniform")
-    table = np.zeros((layout.num_rows, layout.max_actions))
-    tree = problem.tree
-    want = FOLD if kind == "always-fold" else CALL
-    for node in tree.decision_nodes():
-        fe, n = int(tree.first_edge[node]), int(tree.num_actions[node])
-        kinds = list(tree.edge_kind[fe:fe + n])
-        col = kinds.index(want) if want in kinds else kinds.index(CALL)
-        rb = int(layout.row_base[node])
-        table[rb:rb + int(layout.num_buckets[tree.street[node]]), col] = 1.0
-    return table
-
-
 def local_best_response(problem: Problem, strategy: np.ndarray, deals: int = 1_000, seed: int = 0,
                         config: LBRConfig = LBRConfig(), threads: int = 1) -> LBRResult:
     """LBR against ``strategy`` (a [rows, actions] probability table, e.g. a blueprint's
@@ -527,14 +332,7 @@ def local_best_response(problem: Problem, strategy: np.ndarray, deals: int = 1_0
             int(config.allin_runouts), out, decisions)
     start = time.perf_counter()
     if threads > 1:
-        import numba
-
-        previous = numba.get_num_threads()
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-        try:
-            _lbr_parallel(*args)
-        finally:
-            numba.set_num_threads(previous)
+        call_with_threads(_lbr_parallel, threads, *args)
     else:
         _lbr_serial(*args)
     seconds = time.perf_counter() - start
@@ -544,5 +342,4 @@ def local_best_response(problem: Problem, strategy: np.ndarray, deals: int = 1_0
     return LBRResult(deals, 2 * deals, mean, mean * scale, half * scale, int(decisions.sum()), seconds)
 
 
-__all__ = ["LBRConfig", "LBRResult", "local_best_response", "rule_strategy", "check_lbr_game",
-           "win_probabilities", "lbr_choose", "NUM_PAIRS", "PAIR_LO", "PAIR_HI"]
+__all__ = ["LBRConfig", "LBRResult", "local_best_response", "check_lbr_game", "lbr_choose"]

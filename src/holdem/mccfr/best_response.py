@@ -20,9 +20,9 @@ from itertools import combinations
 import numpy as np
 from numba import njit
 
+from holdem.abstraction.deal import DealModel, deal_buckets, showdown_values
 from holdem.core.payoff import hand_payoffs
 from holdem.game.spec import GameSpec
-from holdem.abstraction.deal import DealModel, deal_buckets, showdown_values
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL, TableLayout
 
 MAX_DEALS = 2_000_000

@@ -24,11 +24,11 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from holdem.core.payoff import hand_payoffs
 from holdem.abstraction.deal import DealModel, deal_buckets_batch, sample_deal, showdown_values
-from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
-from holdem.core.rng import next_float, stream_at
 from holdem.core.locks import acquire, release, stripe_of
+from holdem.core.payoff import hand_payoffs
+from holdem.core.rng import next_float, stream_at
+from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
 
 # statistics returned by run_iterations (float64 array)
 STAT_ITERATIONS, STAT_NODES, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, STAT_PRUNED = range(5)

@@ -1,8 +1,8 @@
-"""Strategies read from the tables: average (normalised strategy sums) and current (regret matching)."""
+"""Strategies read from the tables: average (normalised strategy sums), current (regret
+matching) and uniform."""
 from __future__ import annotations
 
 import numpy as np
-
 from holdem.mccfr.layout import NUM_ACTIONS, PLAYER, STREET, TableLayout
 
 
@@ -36,3 +36,4 @@ def current_policy(layout: TableLayout, regret: np.ndarray) -> np.ndarray:
 def uniform_policy(layout: TableLayout) -> np.ndarray:
     """Uniform random over each row's legal actions."""
     return _normalise(np.zeros((layout.num_rows, layout.max_actions)), actions_per_row(layout))
+

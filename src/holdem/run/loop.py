@@ -14,7 +14,8 @@ from typing import Any
 
 from holdem.config import RunConfig
 from holdem.core.progress import StatusLine, format_eta
-from holdem.mccfr.best_response import SMALL_GAME_DEALS
+from holdem.mccfr.best_response import SMALL_GAME_DEALS, deal_table, exploitability
+from holdem.mccfr.policy import average_policy
 from holdem.mccfr.problem import Problem, deal_count
 from holdem.run.metrics import MetricsWriter, table_statistics
 from holdem.run.signals import StopFlag
@@ -38,15 +39,12 @@ class Run:
         self.events_logged = 0
         self.deals = None
         if problem.layout.num_rows and deal_count(problem) <= SMALL_GAME_DEALS:
-            from holdem.mccfr.best_response import deal_table
             self.deals = deal_table(problem.spec, problem.deal_model)
 
     def exploitability(self) -> float | None:
         """Exact exploitability of the average strategy (small games only)."""
         if self.deals is None:
             return None
-        from holdem.mccfr.best_response import exploitability
-        from holdem.mccfr.policy import average_policy
         return exploitability(self.problem.layout, self.deals,
                               average_policy(self.problem.layout, self.engine.tables.strategy))
 

@@ -35,10 +35,10 @@ from holdem.mccfr.external_sampling import (
     NUM_STATS, STAT_NODES, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, Tables, discount, make_tables,
     run_iterations,
 )
+from holdem.core.locks import lock_array_len, release_owned_by
 from holdem.core.rng import seed_state
 from holdem.mccfr.problem import Problem
 from holdem.runtime import shm
-from holdem.core.locks import lock_array_len, release_owned_by
 from holdem.runtime.worker import recv, send, worker_main
 
 NUM_STRIPES = 1024

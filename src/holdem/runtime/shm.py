@@ -7,8 +7,9 @@ segment: it reserves the memory up front, unlinks it in :meth:`SharedArray.unlin
 :func:`unlink_all` / at exit, and :func:`sweep_orphans` removes segments whose
 creator died without cleaning up. Workers receive a small picklable
 :class:`ArraySpec` and :func:`attach` to it without registering the segment with
-``multiprocessing``'s resource tracker (a registering attacher would have the
-segment unlinked, with a "leaked shared_memory" warning, when *its* tracker exits).
+``multiprocessing``'s resource tracker (:mod:`holdem.runtime.shm_segment`). Where
+/dev/shm cannot be listed (macOS), created names are recorded in a marker registry
+(:mod:`holdem.runtime.shm_registry`) for the orphan sweep.
 """
 from __future__ import annotations
 
@@ -23,14 +24,14 @@ import threading
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from multiprocessing import resource_tracker
-from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import DTypeLike
 
 from holdem.core.processes import pid_alive
+from holdem.runtime import shm_registry
+from holdem.runtime.shm_segment import Segment
 
 try:  # POSIX only; the same module multiprocessing.shared_memory uses
     import _posixshmem
@@ -62,7 +63,6 @@ _NAME_RE = re.compile(r"^hd_(\d+)_([0-9a-f]+)_(\d+)$")
 _VALID_NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 # Linux exposes every POSIX segment as a file here; elsewhere a marker registry is used.
 _HAVE_DEV_SHM = sys.platform.startswith("linux") and SHM_DIR.is_dir()
-_TRACK_KW = sys.version_info >= (3, 13)
 
 
 class ShmSpaceError(MemoryError):
@@ -122,9 +122,8 @@ def _ensure_atexit() -> None:
 def _after_fork_in_child() -> None:
     # A forked child inherits the parent's registry but must never unlink its segments;
     # locks held by other parent threads at fork time would never be released.
-    global _lock, _patch_lock
+    global _lock
     _lock = threading.RLock()
-    _patch_lock = threading.Lock()
     _owned.clear()
 
 
@@ -148,11 +147,7 @@ def segment_name() -> str:
 
 def _registry_dir() -> Path:
     """Marker directory recording created segments where /dev/shm is not listable."""
-    if sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "holdem" / "shm"
+    return shm_registry.default_dir()
 
 
 def shm_free_bytes() -> int:
@@ -163,77 +158,7 @@ def shm_free_bytes() -> int:
     return st.f_bavail * st.f_frsize
 
 
-# ---------------------------------------------------------------------------
-# SharedMemory with optional resource-tracker registration
-# ---------------------------------------------------------------------------
-
-_patch_lock = threading.Lock()
-
-
-class _Shm(SharedMemory):
-    """SharedMemory that can skip resource-tracker registration and closes quietly."""
-
-    def __init__(self, name: str, create: bool, size: int, track: bool) -> None:
-        self._tracked = track
-        if track:
-            super().__init__(name, create=create, size=size)
-        elif _TRACK_KW:
-            super().__init__(name, create=create, size=size, track=False)
-        else:
-            # 3.11/3.12 always register: swallow exactly this segment's REGISTER for the
-            # duration of the constructor. unregister() instead would also drop the
-            # creator's registration (the tracker keeps one entry per name).
-            target = "/" + name
-            with _patch_lock:
-                orig = resource_tracker.register
-
-                def _register(rname: str, rtype: str) -> None:
-                    if rname == target and rtype == "shared_memory":
-                        return
-                    orig(rname, rtype)
-
-                resource_tracker.register = _register
-                try:
-                    super().__init__(name, create=create, size=size)
-                finally:
-                    resource_tracker.register = orig
-
-    def close_quietly(self) -> None:
-        """Close; if numpy views are still alive, let them keep the mapping instead of raising."""
-        try:
-            self.close()
-        except BufferError:
-            # The memoryview still has exports: it keeps the mmap object (and so the
-            # mapping) alive until the last view is garbage collected.
-            self._buf = None
-            self._mmap = None
-            if getattr(self, "_fd", -1) >= 0:
-                os.close(self._fd)
-                self._fd = -1
-
-    def unlink_name(self) -> bool:
-        """Remove the segment's name; False if it was already gone. Idempotent."""
-        if _posixshmem is None:  # pragma: no cover - Windows frees on last close
-            return False
-        try:
-            _posixshmem.shm_unlink(self._name)
-            gone = True
-        except FileNotFoundError:
-            gone = False  # swept or unlinked elsewhere
-        if self._tracked:
-            # Our own registration: drop it so the tracker does not report a leak.
-            resource_tracker.unregister(self._name, "shared_memory")
-            self._tracked = False
-        return gone
-
-    def __del__(self) -> None:
-        try:
-            self.close_quietly()
-        except Exception:
-            pass
-
-
-def _reserve(shm: _Shm, size: int) -> None:
+def _reserve(shm: Segment, size: int) -> None:
     """Commit tmpfs pages now so a full /dev/shm fails here instead of SIGBUS later."""
     if not hasattr(os, "posix_fallocate"):  # macOS: shm is not a tmpfs file
         return
@@ -260,7 +185,7 @@ def _reserve(shm: _Shm, size: int) -> None:
 class SharedArray:
     """A numpy array backed by one shared-memory segment, kept next to its SharedMemory."""
 
-    def __init__(self, shm: _Shm, spec: ArraySpec, created: bool) -> None:
+    def __init__(self, shm: Segment, spec: ArraySpec, created: bool) -> None:
         self._shm = shm
         self.spec = spec
         self._creator_pid = os.getpid() if created else -1
@@ -298,7 +223,7 @@ class SharedArray:
         if self._array is None:
             return
         self._array = None
-        # The _Shm object stays referenced: unlink() still needs its name/tracking state.
+        # The Segment object stays referenced: unlink() still needs its name/tracking state.
         self._shm.close_quietly()
 
     def unlink(self) -> bool:
@@ -326,16 +251,11 @@ class SharedArray:
 
 
 def _write_marker(name: str) -> None:
-    d = _registry_dir()
-    d.mkdir(parents=True, exist_ok=True)
-    (d / name).touch()
+    shm_registry.add(_registry_dir(), name)
 
 
 def _remove_marker(name: str) -> None:
-    try:
-        (_registry_dir() / name).unlink()
-    except FileNotFoundError:
-        pass
+    shm_registry.remove(_registry_dir(), name)
 
 
 def _normalize_shape(shape: int | tuple[int, ...]) -> tuple[int, ...]:
@@ -372,7 +292,7 @@ def create_array(
         raise ShmSpaceError(size, free)
 
     _ensure_atexit()
-    shm = _Shm(name, create=True, size=size, track=track)
+    shm = Segment(name, create=True, size=size, track=track)
     try:
         _reserve(shm, size)
     except BaseException as exc:
@@ -394,7 +314,7 @@ def create_array(
 
 def attach(spec: ArraySpec) -> SharedArray:
     """Map an existing segment described by ``spec`` without resource-tracker registration."""
-    shm = _Shm(spec.name, create=False, size=0, track=False)
+    shm = Segment(spec.name, create=False, size=0, track=False)
     if shm.size < spec.nbytes:
         shm.close_quietly()
         raise ValueError(f"segment {spec.name} has {shm.size} bytes, spec needs {spec.nbytes}")
@@ -501,10 +421,7 @@ def list_segments() -> list[str]:
         except OSError:
             return []
     else:
-        try:
-            names = os.listdir(_registry_dir())
-        except FileNotFoundError:
-            return []
+        names = shm_registry.names(_registry_dir())
     return sorted(n for n in names if _NAME_RE.match(n))
 
 

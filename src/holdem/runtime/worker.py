@@ -53,8 +53,8 @@ def worker_main(worker_id: int, conn: Connection, specs: dict[str, ArraySpec], k
     shared = None
     try:
         from holdem.abstraction.deal import DealModel
-        from holdem.mccfr.external_sampling import NUM_STATS, Tables, run_iterations
         from holdem.core.rng import seed_state
+        from holdem.mccfr.external_sampling import NUM_STATS, Tables, run_iterations
 
         shared = SharedArrays.attach(specs)
         tables = Tables(shared["regret"], shared["strategy"], shared["updates"], shared["locks"])
