@@ -44,7 +44,7 @@ import psutil
 from multiprocessing.reduction import ForkingPickler
 
 from holdem.mccfr.external_sampling import (
-    NUM_STATS, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, Params, Tables, make_tables, run_iterations,
+    NUM_STATS, PROGRESS_LEN, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, Params, Tables, make_tables, run_iterations,
 )
 from holdem.core.rng import seed_state
 from holdem.mccfr.problem import Problem
@@ -83,7 +83,8 @@ def _worker_main(worker_id: int, task_q: Any, result_q: Any, kernel_args: tuple,
             stats = np.zeros(NUM_STATS)
             start = time.perf_counter()
             run_iterations(*kernel_args, Tables(tables["regret"], tables["strategy"], tables["updates"], no_locks),
-                           params, worker_id + 1, rng, deck, max_depth, t_start, count, stats)
+                           params, worker_id + 1, rng, deck, max_depth, t_start, count, stats,
+                           np.zeros(PROGRESS_LEN, dtype=np.int64))
             seconds = time.perf_counter() - start
             for name in TABLE_NAMES:  # in place: the tables become the delta, no third copy
                 tables[name] -= base[name]
@@ -98,7 +99,7 @@ def _worker_main(worker_id: int, task_q: Any, result_q: Any, kernel_args: tuple,
 
 def _master_tables(problem: Problem) -> dict[str, np.ndarray]:
     layout = problem.layout
-    tb = make_tables(layout.num_rows, layout.max_actions)
+    tb = make_tables(layout.num_rows, layout.max_actions, check_updates=True)
     return {"regret": tb.regret, "strategy": tb.strategy, "updates": tb.updates}
 
 
@@ -107,7 +108,7 @@ def warm_up(problem: Problem, solver: SolverConfig) -> None:
     layout = problem.layout
     run_iterations(*problem.kernel_args(), make_tables(layout.num_rows, layout.max_actions),
                    solver.params(problem.spec), 1, seed_state(0), np.arange(problem.spec.deck_size, dtype=np.int64),
-                   layout.max_depth, 0, 1, np.zeros(NUM_STATS))
+                   layout.max_depth, 0, 1, np.zeros(NUM_STATS), np.zeros(PROGRESS_LEN, dtype=np.int64))
 
 
 @dataclass

@@ -108,7 +108,7 @@ def test_three_player_holdem_runs_through_the_kernel():
                            raise_sizes=(((1.0,),), ((1.0,),), ((1.0,),), ((1.0,),)), max_raises=(2, 1, 1, 1))
     problem = build_problem(spec, {"kind": "hand-strength", "k_flop": 4, "k_turn": 4, "k_river": 4})
     from holdem.mccfr.solver_config import SolverConfig
-    solver = Solver(problem, SolverConfig(), seed=1)
+    solver = Solver(problem, SolverConfig(), seed=1, check_updates=True)
     solver.run(2_000)
     from holdem.mccfr.external_sampling import STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES
     assert solver.tables.updates.sum() == solver.stats[STAT_REGRET_UPDATES] + solver.stats[STAT_STRATEGY_UPDATES]

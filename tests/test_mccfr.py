@@ -68,7 +68,7 @@ def test_pruning_and_floor(leduc_problem, leduc_deals):
 
 
 def test_updates_counted(leduc_problem):
-    solver = Solver(leduc_problem, SolverConfig(), seed=4)
+    solver = Solver(leduc_problem, SolverConfig(), seed=4, check_updates=True)
     solver.run(1_000)
     from holdem.mccfr.external_sampling import STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES
     issued = solver.stats[STAT_REGRET_UPDATES] + solver.stats[STAT_STRATEGY_UPDATES]

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.usefixtures("no_leftovers")
 
 def _cfg(spec, workers: int, **train) -> RunConfig:
     return RunConfig(spec, {"kind": "lossless"}, SolverConfig(discount_interval=10_000, lcfr_threshold=10**9),
-                     TrainConfig(num_workers=workers, **train))
+                     TrainConfig(num_workers=workers, check_updates=True, **train))
 
 
 @pytest.mark.timeout(240)

@@ -38,7 +38,7 @@ def _hold_em(k: int):
 
 def _engine_case(spec, abstraction, solver, workers: int, iters: int) -> tuple[float, int]:
     cfg = RunConfig(spec, abstraction, replace(solver, discount_interval=max(1, iters // 4)),
-                    TrainConfig(num_workers=workers, batch_size=max(1, iters // (8 * workers))))
+                    TrainConfig(num_workers=workers, check_updates=True, batch_size=max(1, iters // (8 * workers))))
     problem = build_problem(spec, abstraction)
     start = time.time()
     engine = ParallelEngine(problem, cfg, workers)
@@ -81,7 +81,7 @@ def test_fifty_start_stop_cycles(stress_report):
     for cycle in range(50):
         workers = 1 + cycle % 8
         cfg = RunConfig(leduc(), {"kind": "lossless"}, SolverConfig(),
-                        TrainConfig(num_workers=workers, batch_size=500))
+                        TrainConfig(num_workers=workers, check_updates=True, batch_size=500))
         engine = ParallelEngine(problem, cfg, workers)
         try:
             engine.advance(2_000)

@@ -40,6 +40,7 @@ class TrainConfig:
     tensorboard: bool = False
     on_worker_failure: str = "restart"  # or "stop"
     stall_timeout: float = 120.0        # seconds without a token before a worker is reported stalled
+    check_updates: bool = False         # keep an update counter per row (tests, --check-updates)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ _TRAIN_TYPES: dict[str, tuple[type, ...]] = {
     "iters": (int,), "seed": (int,), "batch_size": (int,), "num_workers": (int,),
     "time_budget": (int, float, type(None)), "snapshot_interval": (int, float),
     "checkpoint_interval": (int, type(None)), "keep_snapshots": (int,), "eval_interval": (int, type(None)),
-    "tensorboard": (bool,), "on_worker_failure": (str,), "stall_timeout": (int, float),
+    "tensorboard": (bool,), "on_worker_failure": (str,), "stall_timeout": (int, float), "check_updates": (bool,),
 }
 
 

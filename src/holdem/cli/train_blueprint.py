@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=None,
                    help="write TensorBoard event files (needs holdem[tensorboard])")
     p.add_argument("--on-worker-failure", choices=("restart", "stop"), dest="on_worker_failure")
+    p.add_argument("--check-updates", action="store_true", default=None, dest="check_updates",
+                   help="keep an update counter per row (8 bytes a row) to prove no update is lost")
     return p
 
 

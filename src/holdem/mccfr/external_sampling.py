@@ -8,10 +8,17 @@ player's bucket per street and the showdown strengths once, then traverses the b
 once per player as the traverser: every traverser action is explored (except pruned ones),
 every other player's action is sampled from its current strategy.
 
-Averaging scheme ("simple" external-sampling averaging): when a traversal passes a node of
-a non-traversing player, that player's current strategy is added to the row's strategy
-sum. In expectation this adds the strategy weighted by the player's own reach probability,
-which is what the average strategy needs. Linear CFR discounting scales both tables.
+Averaging (``Params.average``): with ``simple`` (external-sampling averaging, exact in
+expectation for two players), when a traversal passes a node of a non-traversing player
+that player's current strategy is added to the row's strategy sum. With ``sampled`` and
+``pluribus`` the traversals leave the strategy sums alone and every ``strategy_interval``
+iterations Pluribus's UPDATE-STRATEGY pass (:mod:`holdem.mccfr.average_strategy`) adds each
+player's strategy weighted by its own reach only, unbiased for any number of players.
+Linear CFR discounting scales both tables.
+
+Strategy sums are float64: a float32 sum stops growing once it is large (at 3e5 its step is
+0.03, so increments below that vanish), and blueprint rows are visited 10^8 times. Regrets
+stay float32 (their precision argument is in the README).
 
 The kernel only touches plain arrays, so the same compiled code runs on local tables in one
 process or on shared-memory tables in many workers. With a non-empty ``locks`` array every
@@ -28,11 +35,18 @@ from holdem.abstraction.deal import DealModel, deal_buckets_batch, sample_deal, 
 from holdem.core.locks import acquire, release, stripe_of
 from holdem.core.payoff import hand_payoffs
 from holdem.core.rng import next_float, stream_at
+from holdem.mccfr.average_strategy import AVERAGE_SIMPLE, update_strategy
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
 
 # statistics returned by run_iterations (float64 array)
-STAT_ITERATIONS, STAT_NODES, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, STAT_PRUNED = range(5)
+STAT_ITERATIONS, STAT_NODES, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, STAT_PRUNED, STAT_TRAVERSER_ACTIONS = range(6)
 NUM_STATS = 8
+#: ``progress`` slots the kernel writes after every finished iteration (a worker's slot in
+#: shared memory tells the coordinator exactly what a killed worker applied): the last
+#: finished iteration number, the row updates of this call up to it, and (only when
+#: update counters are kept) the row updates of this call so far, partial iteration included
+PROGRESS_ITERATION, PROGRESS_UPDATES, PROGRESS_LIVE_UPDATES = range(3)
+PROGRESS_LEN = 8  # one cache line per worker
 #: deals drawn and bucketed together (their table reads overlap; see deal_buckets_batch)
 DEAL_BLOCK = 64
 
@@ -41,8 +55,8 @@ class Tables(NamedTuple):
     """Arrays the kernel updates: local numpy arrays or views of shared memory."""
 
     regret: np.ndarray    # float32 [rows, max_actions]: cumulative counterfactual regret
-    strategy: np.ndarray  # float32 [rows, max_actions]: cumulative strategy (average numerator)
-    updates: np.ndarray   # int64 [rows]: row updates made (proves no update is lost)
+    strategy: np.ndarray  # float64 [rows, max_actions]: cumulative strategy (average numerator)
+    updates: np.ndarray   # int64 [rows]: row updates made (proves no update is lost); empty = not kept
     locks: np.ndarray     # int32 striped locks; empty = single process, no locking
 
 
@@ -54,6 +68,9 @@ class Params(NamedTuple):
     pruning_probability: float  # share of iterations (after prune_start) that prune
     pruning_threshold: float    # skip traverser actions whose regret is below this
     regret_floor: float         # regrets never go below this
+    average: int                # AVERAGE_SIMPLE / _SAMPLED / _PLURIBUS (holdem.mccfr.average_strategy)
+    strategy_interval: int      # sampled/pluribus: iterations between average-strategy passes
+    average_streets: int        # sampled/pluribus: streets whose strategy sums are kept
 
 
 @njit(cache=True, inline="always")
@@ -92,9 +109,9 @@ def _unlock(locks: np.ndarray, stripe: int) -> None:
 @njit(cache=True)
 def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: np.ndarray,
              tb: Tables, owner: int, buckets: np.ndarray, values: np.ndarray, rng: np.ndarray,
-             prune: bool, threshold: float, floor: float, last_street: int,
+             prune: bool, threshold: float, floor: float, last_street: int, simple_average: bool,
              stack_node: np.ndarray, stack_a: np.ndarray, sigma: np.ndarray, child_val: np.ndarray,
-             explored: np.ndarray, payoff: np.ndarray, stats: np.ndarray) -> float:
+             explored: np.ndarray, payoff: np.ndarray, stats: np.ndarray, progress: np.ndarray) -> float:
     """One external-sampling traversal for ``trav`` from the root; returns its sampled value.
 
     Iterative depth-first walk: frame d holds a traverser node being expanded; nodes of the
@@ -103,6 +120,7 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
     regret = tb.regret
     strategy = tb.strategy
     locks = tb.locks
+    counted = tb.updates.shape[0] > 0
     d = 0
     stack_node[0] = 0
     fresh = True
@@ -127,12 +145,16 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
             sig = sigma[d]
             _regret_matching(regret, row, n, sig)
             if p != trav:
-                stripe = _lock(locks, row, owner)
-                for a in range(n):
-                    strategy[row, a] += sig[a]
-                tb.updates[row] += 1
-                _unlock(locks, stripe)
-                stats[STAT_STRATEGY_UPDATES] += 1.0
+                if simple_average:
+                    stripe = _lock(locks, row, owner)
+                    for a in range(n):
+                        strategy[row, a] += sig[a]
+                    if counted:
+                        tb.updates[row] += 1
+                    _unlock(locks, stripe)
+                    stats[STAT_STRATEGY_UPDATES] += 1.0
+                    if counted:
+                        progress[PROGRESS_LIVE_UPDATES] += 1
                 u = next_float(rng)
                 a = n - 1
                 acc = 0.0
@@ -188,9 +210,13 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
                 regret[row, k] = r if r > floor else floor
             else:
                 stats[STAT_PRUNED] += 1.0
-        tb.updates[row] += 1
+        if counted:
+            tb.updates[row] += 1
         _unlock(locks, stripe)
         stats[STAT_REGRET_UPDATES] += 1.0
+        stats[STAT_TRAVERSER_ACTIONS] += n
+        if counted:
+            progress[PROGRESS_LIVE_UPDATES] += 1
         ret = v
         d -= 1
         if d < 0:
@@ -201,8 +227,12 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
 @njit(cache=True)
 def run_iterations(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.ndarray,
                    dm: DealModel, tb: Tables, params: Params, owner: int, rng: np.ndarray,
-                   deck: np.ndarray, max_depth: int, t_start: int, count: int, stats: np.ndarray) -> None:
+                   deck: np.ndarray, max_depth: int, t_start: int, count: int, stats: np.ndarray,
+                   progress: np.ndarray) -> None:
     """Run iterations ``t_start + 1 .. t_start + count`` (1-based) on the tables in place.
+
+    After each finished iteration t, ``progress`` (``PROGRESS_LEN`` int64, zeroed by the
+    caller) holds t and the row updates made so far by this call (``PROGRESS_*``).
 
     ``rng`` is ``[state, key]`` (:func:`holdem.core.rng.seed_state`): the traversals draw from
     the state, and the deal of iteration t comes from its own stream ``stream_at(key, t)``.
@@ -223,6 +253,9 @@ def run_iterations(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.nd
     buckets = np.zeros((DEAL_BLOCK, num_players, streets), dtype=np.int64)
     values = np.zeros((DEAL_BLOCK, num_players), dtype=np.int64)
     deal_rng = np.zeros(1, dtype=np.uint64)
+    simple_average = params.average == AVERAGE_SIMPLE
+    updates_before = stats[STAT_REGRET_UPDATES] + stats[STAT_STRATEGY_UPDATES]
+    pending = np.zeros((depth + 1) * max_a + 1, dtype=np.int64)  # the average-strategy pass's stack
     end = t_start + count + 1
     for block in range(t_start + 1, end, DEAL_BLOCK):
         m = min(DEAL_BLOCK, end - block)
@@ -237,26 +270,65 @@ def run_iterations(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.nd
                 prune = next_float(rng) < params.pruning_probability
             for trav in range(num_players):
                 traverse(trav, node_info, contrib, edge_child, tb, owner, buckets[j], values[j], rng, prune,
-                         params.pruning_threshold, params.regret_floor, streets - 1, stack_node, stack_a,
-                         sigma, child_val, explored, payoff, stats)
+                         params.pruning_threshold, params.regret_floor, streets - 1, simple_average,
+                         stack_node, stack_a, sigma, child_val, explored, payoff, stats, progress)
+            if not simple_average and (block + j) % params.strategy_interval == 0:
+                for p in range(num_players):
+                    rows = update_strategy(p, node_info, edge_child, tb.regret, tb.strategy, tb.updates,
+                                           tb.locks, owner, buckets[j], params.average_streets, rng,
+                                           pending, sigma[0])
+                    stats[STAT_STRATEGY_UPDATES] += rows
+                    if tb.updates.shape[0] > 0:
+                        progress[PROGRESS_LIVE_UPDATES] += rows
             stats[STAT_ITERATIONS] += 1.0
+            progress[PROGRESS_UPDATES] = int(stats[STAT_REGRET_UPDATES] + stats[STAT_STRATEGY_UPDATES] - updates_before)
+            progress[PROGRESS_ITERATION] = block + j
 
 
 @njit(cache=True)
-def discount(regret: np.ndarray, strategy: np.ndarray, factor: float) -> None:
-    """Linear CFR: scale both tables by ``factor`` (called with all workers paused)."""
-    f = np.float32(factor)
-    for i in range(regret.shape[0]):
+def discount_rows(regret: np.ndarray, strategy: np.ndarray, factor: float, lo: int, hi: int) -> None:
+    """Linear CFR: scale rows ``lo .. hi-1`` of both tables by ``factor`` (workers paused)."""
+    f32 = np.float32(factor)
+    for i in range(lo, hi):
         for a in range(regret.shape[1]):
-            regret[i, a] *= f
-            strategy[i, a] *= f
+            regret[i, a] *= f32
+            strategy[i, a] *= factor
 
 
-def make_tables(num_rows: int, max_actions: int, num_stripes: int = 0) -> Tables:
-    """Zeroed local tables (no locks unless ``num_stripes`` > 0)."""
+def discount(regret: np.ndarray, strategy: np.ndarray, factor: float) -> None:
+    """Linear CFR: scale both whole tables by ``factor``."""
+    discount_rows(regret, strategy, factor, 0, regret.shape[0])
+
+
+def kernel_facts(stats: np.ndarray) -> dict[str, float]:
+    """Totals of ``run_iterations`` statistics: node visits, and the share of the traverser's
+    actions that pruning skipped (each skipped action saves its whole subtree's visits)."""
+    actions = stats[STAT_TRAVERSER_ACTIONS]
+    return {"nodes": float(stats[STAT_NODES]),
+            "pruned_share": round(float(stats[STAT_PRUNED] / actions), 6) if actions else 0.0}
+
+
+def table_arrays(tb: Tables) -> dict[str, np.ndarray]:
+    """The arrays a snapshot keeps (update counters only where they are kept)."""
+    arrays = {"regret": tb.regret, "strategy": tb.strategy}
+    if tb.updates.shape[0]:
+        arrays["updates"] = tb.updates
+    return arrays
+
+
+def restore_tables(tb: Tables, arrays: dict[str, np.ndarray]) -> None:
+    """Copy a snapshot's arrays into ``tb`` (counters only where both keep them)."""
+    tb.regret[...] = arrays["regret"]
+    tb.strategy[...] = arrays["strategy"]
+    if tb.updates.shape[0] and "updates" in arrays:
+        tb.updates[...] = arrays["updates"]
+
+
+def make_tables(num_rows: int, max_actions: int, num_stripes: int = 0, check_updates: bool = False) -> Tables:
+    """Zeroed local tables (no locks unless ``num_stripes`` > 0; update counters only with ``check_updates``)."""
     from holdem.core.locks import make_locks
 
     locks = make_locks(num_stripes) if num_stripes else np.zeros(0, dtype=np.int32)
     return Tables(np.zeros((num_rows, max_actions), dtype=np.float32),
-                  np.zeros((num_rows, max_actions), dtype=np.float32),
-                  np.zeros(num_rows, dtype=np.int64), locks)
+                  np.zeros((num_rows, max_actions), dtype=np.float64),
+                  np.zeros(num_rows if check_updates else 0, dtype=np.int64), locks)

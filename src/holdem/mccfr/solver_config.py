@@ -6,7 +6,12 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from holdem.game.spec import GameSpec, SpecError
+from holdem.mccfr.average_strategy import AVERAGE_PLURIBUS, AVERAGE_SCHEMES
 from holdem.mccfr.external_sampling import Params
+
+#: the averaging scheme when the config names none, by number of players (see the README)
+DEFAULT_AVERAGE = {2: "simple"}
+DEFAULT_AVERAGE_MULTIWAY = "sampled"
 
 
 @dataclass(frozen=True)
@@ -16,6 +21,12 @@ class SolverConfig:
     ``pruning_threshold`` and ``regret_floor`` default to Pluribus's values scaled to the
     game's chips: Pluribus used -300,000,000 and -310,000,000 with 10,000-chip stacks, i.e.
     -30,000 and -31,000 times the stack; ``None`` means "scale from the largest stack".
+
+    ``average`` (``simple`` | ``sampled`` | ``pluribus``, ``None`` = the default for the
+    number of players) chooses how the average strategy is accumulated (README, "Averaging");
+    ``strategy_interval`` is the iterations between average-strategy passes of the sampled
+    schemes, ``current_snapshots`` the number of current-strategy snapshots that make up
+    the later rounds of a ``pluribus`` blueprint.
     """
 
     use_linear_weighting: bool = True
@@ -26,14 +37,23 @@ class SolverConfig:
     pruning_threshold: float | None = None
     pruning_probability: float = 0.95
     regret_floor: float | None = None
+    average: str | None = None
+    strategy_interval: int = 1
+    current_snapshots: int = 20
+
+    def average_scheme(self, spec: GameSpec) -> str:
+        """The averaging scheme in force for ``spec`` (the configured one or the default)."""
+        return self.average or DEFAULT_AVERAGE.get(spec.num_players, DEFAULT_AVERAGE_MULTIWAY)
 
     def params(self, spec: GameSpec) -> Params:
         """Kernel parameters with chip-scaled defaults filled in."""
         stack = max(spec.stacks)
         threshold = -30_000.0 * stack if self.pruning_threshold is None else float(self.pruning_threshold)
         floor = -31_000.0 * stack if self.regret_floor is None else float(self.regret_floor)
+        average = AVERAGE_SCHEMES[self.average_scheme(spec)]
+        streets = 1 if average == AVERAGE_PLURIBUS else spec.num_streets
         return Params(bool(self.enable_pruning), int(self.prune_start), float(self.pruning_probability),
-                      threshold, floor)
+                      threshold, floor, average, int(self.strategy_interval), streets)
 
 
 def solver_config_from_dict(data: dict[str, Any] | None, where: str = "solver") -> SolverConfig:
@@ -44,13 +64,14 @@ def solver_config_from_dict(data: dict[str, Any] | None, where: str = "solver") 
     known = {f.name: f for f in fields(SolverConfig)}
     kinds = {"use_linear_weighting": bool, "enable_pruning": bool, "discount_interval": int,
              "lcfr_threshold": int, "prune_start": int, "pruning_threshold": float,
-             "pruning_probability": float, "regret_floor": float}
+             "pruning_probability": float, "regret_floor": float, "average": str,
+             "strategy_interval": int, "current_snapshots": int}
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:
             raise SpecError(f"{where}.{key}: unknown key: valid keys are {', '.join(sorted(known))}")
         typ = kinds[key]
-        if value is None and typ is float:
+        if value is None and (typ is float or key == "average"):
             out[key] = None
             continue
         ok = isinstance(value, bool) if typ is bool else (
@@ -61,6 +82,12 @@ def solver_config_from_dict(data: dict[str, Any] | None, where: str = "solver") 
     cfg = SolverConfig(**out)
     if cfg.discount_interval <= 0:
         raise SpecError(f"{where}.discount_interval: invalid value {cfg.discount_interval}: use a positive integer")
+    if cfg.average is not None and cfg.average not in AVERAGE_SCHEMES:
+        raise SpecError(f"{where}.average: invalid value {cfg.average!r}: use {', '.join(AVERAGE_SCHEMES)} "
+                        "or null (the default for the number of players)")
+    for key in ("strategy_interval", "current_snapshots"):
+        if getattr(cfg, key) <= 0:
+            raise SpecError(f"{where}.{key}: invalid value {getattr(cfg, key)}: use a positive integer")
     if not 0.0 <= cfg.pruning_probability <= 1.0:
         raise SpecError(f"{where}.pruning_probability: invalid value {cfg.pruning_probability}: use [0, 1]")
     return cfg

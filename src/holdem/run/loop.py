@@ -16,6 +16,7 @@ from holdem.config import RunConfig
 from holdem.core.progress import StatusLine, format_eta
 from holdem.mccfr.best_response import SMALL_GAME_DEALS, deal_table, exploitability
 from holdem.mccfr.policy import average_policy
+from holdem.mccfr.external_sampling import table_arrays
 from holdem.mccfr.problem import Problem, deal_count
 from holdem.run.metrics import MetricsWriter, table_statistics
 from holdem.run.signals import StopFlag
@@ -55,7 +56,7 @@ class Run:
                 "config": self.cfg.to_dict(), "rng": [str(x) for x in self.engine.rng_states()],
                 "elapsed": elapsed, "num_rows": self.problem.layout.num_rows,
                 "max_actions": self.problem.layout.max_actions}
-        path = save_snapshot(target, {"regret": tb.regret, "strategy": tb.strategy, "updates": tb.updates}, meta)
+        path = save_snapshot(target, table_arrays(tb), meta)
         self.last_snapshot = f"{path.name} @ {time.strftime('%H:%M:%S')}"
         return path
 
@@ -130,7 +131,8 @@ class Run:
                     st = self.engine.status()
                     progress.show(f"iter {self.engine.iteration:,}/{t.iters:,}  {rate:,.0f} it/s  "
                                   f"ETA {format_eta(eta)}  workers {st.get('workers_alive', 1)}  "
-                                  f"snapshot {self.last_snapshot}")
+                                  + (f"pruned {100 * st['pruned_share']:.1f}%  " if self.cfg.solver.enable_pruning else "")
+                                  + f"snapshot {self.last_snapshot}")
             except KeyboardInterrupt:
                 status = "interrupted"
             except WorkerFailure as e:

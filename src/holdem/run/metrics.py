@@ -64,7 +64,8 @@ def table_statistics(layout: TableLayout, regret: np.ndarray, strategy: np.ndarr
     """Average positive regret per visited row (divided by iterations) and mean entropy (nats)
     of the average strategy per street over visited rows."""
     legal = actions_per_row(layout)
-    visited = updates > 0
+    # rows the kernel has touched (counted when counters are kept)
+    visited = updates > 0 if updates.shape[0] else (regret != 0).any(axis=1) | (strategy != 0).any(axis=1)
     mask = np.arange(regret.shape[1])[None, :] < legal[:, None]
     pos = np.where(mask, np.maximum(regret, 0.0), 0.0).max(axis=1)
     avg_regret = float(pos[visited].mean() / max(iteration, 1)) if visited.any() else 0.0

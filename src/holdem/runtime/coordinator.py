@@ -32,8 +32,8 @@ import numpy as np
 from holdem.config import RunConfig
 from holdem.mccfr import schedules
 from holdem.mccfr.external_sampling import (
-    NUM_STATS, STAT_NODES, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, Tables, discount, make_tables,
-    run_iterations,
+    NUM_STATS, PROGRESS_LEN, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, Tables, discount, kernel_facts, make_tables,
+    restore_tables, run_iterations,
 )
 from holdem.core.locks import lock_array_len, release_owned_by
 from holdem.core.rng import seed_state
@@ -92,8 +92,8 @@ class ParallelEngine:
             layout = problem.layout
             self._tables = Tables(
                 self.shared.create("regret", (layout.num_rows, layout.max_actions), np.float32),
-                self.shared.create("strategy", (layout.num_rows, layout.max_actions), np.float32),
-                self.shared.create("updates", (layout.num_rows,), np.int64),
+                self.shared.create("strategy", (layout.num_rows, layout.max_actions), np.float64),
+                self.shared.create("updates", (layout.num_rows if cfg.train.check_updates else 0,), np.int64),
                 self.shared.create("locks", (lock_array_len(NUM_STRIPES),), np.int32),
             )
             self.kernel = self._share_game()
@@ -118,8 +118,7 @@ class ParallelEngine:
 
     def restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         """Continue from a snapshot (workers are idle: nothing has been handed out yet)."""
-        for name in ("regret", "strategy", "updates"):
-            getattr(self._tables, name)[...] = arrays[name]
+        restore_tables(self._tables, arrays)
         self.iteration = int(meta["iteration"])
 
     def status(self) -> dict[str, Any]:
@@ -129,7 +128,7 @@ class ParallelEngine:
         return {"workers_alive": len(alive), "worker_pids": [w.pid for w in alive],
                 "worker_iterations_per_s": [round(w.rate, 1) for w in self.workers.values()],
                 "pipe_bytes_per_batch": round(per_batch, 1), "restarts": self.restarts,
-                "nodes": float(self.stats[STAT_NODES])}
+                **kernel_facts(self.stats)}
 
     def advance(self, iterations: int, should_stop: Callable[[], bool] = lambda: False) -> None:
         """Run ``iterations`` iterations across the workers; returns with every worker idle."""
@@ -191,7 +190,7 @@ class ParallelEngine:
         local = make_tables(layout.num_rows, layout.max_actions, NUM_STRIPES)
         run_iterations(*self.problem.kernel_args(), local, self.cfg.solver.params(self.problem.spec), 1,
                        seed_state(0), np.arange(self.problem.spec.deck_size, dtype=np.int64),
-                       layout.max_depth, 0, 1, np.zeros(NUM_STATS))
+                       layout.max_depth, 0, 1, np.zeros(NUM_STATS), np.zeros(PROGRESS_LEN, dtype=np.int64))
 
     def _start(self, wid: int) -> None:
         self.generation += 1

@@ -9,7 +9,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from holdem.config import RunConfig
-from holdem.mccfr.external_sampling import STAT_NODES, Tables
+from holdem.mccfr.external_sampling import Tables, kernel_facts, restore_tables
 from holdem.mccfr.problem import Problem
 from holdem.mccfr.solver import Solver
 
@@ -38,7 +38,7 @@ class LocalEngine:
     """The kernel in this process on local tables."""
 
     def __init__(self, problem: Problem, cfg: RunConfig):
-        self.solver = Solver(problem, cfg.solver, seed=cfg.train.seed)
+        self.solver = Solver(problem, cfg.solver, seed=cfg.train.seed, check_updates=cfg.train.check_updates)
         self.chunk = cfg.train.batch_size
 
     @property
@@ -61,14 +61,13 @@ class LocalEngine:
 
     def restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         """Continue from a snapshot."""
-        for name in ("regret", "strategy", "updates"):
-            getattr(self.solver.tables, name)[...] = arrays[name]
+        restore_tables(self.solver.tables, arrays)
         self.solver.iteration = int(meta["iteration"])
         self.solver.rng[0] = np.uint64(int(meta["rng"][0]))
 
     def status(self) -> dict[str, Any]:
         """Progress facts for the progress line and metrics."""
-        return {"workers_alive": 1, "nodes": float(self.solver.stats[STAT_NODES])}
+        return {"workers_alive": 1, **kernel_facts(self.solver.stats)}
 
     def close(self) -> None:
         """Nothing to release."""

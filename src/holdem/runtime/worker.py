@@ -54,7 +54,7 @@ def worker_main(worker_id: int, conn: Connection, specs: dict[str, ArraySpec], k
     try:
         from holdem.abstraction.deal import DealModel
         from holdem.core.rng import seed_state
-        from holdem.mccfr.external_sampling import NUM_STATS, Tables, run_iterations
+        from holdem.mccfr.external_sampling import NUM_STATS, PROGRESS_LEN, Tables, run_iterations
 
         shared = SharedArrays.attach(specs)
         tables = Tables(shared["regret"], shared["strategy"], shared["updates"], shared["locks"])
@@ -76,7 +76,8 @@ def worker_main(worker_id: int, conn: Connection, specs: dict[str, ArraySpec], k
             _, batch_id, t_start, count = msg
             stats = np.zeros(NUM_STATS)
             start = time.perf_counter()
-            run_iterations(*args, tables, params, owner, rng, deck, max_depth, t_start, count, stats)
+            progress = np.zeros(PROGRESS_LEN, dtype=np.int64)
+            run_iterations(*args, tables, params, owner, rng, deck, max_depth, t_start, count, stats, progress)
             send(conn, ("done", worker_id, batch_id, count, time.perf_counter() - start,
                         stats.tolist(), int(rng[0])))
     except Exception:
