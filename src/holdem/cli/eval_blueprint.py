@@ -49,7 +49,7 @@ def evaluate_small_game(path: Path) -> dict:
     br = best_response_values(bp.problem.layout, deals, bp.average)
     ev = expected_values(bp.problem.layout, deals, bp.average)
     return {"snapshot": str(bp.path), "iteration": bp.iteration, "game": bp.problem.spec.name,
-            "exploitability": float((br - ev).sum() / len(br)),
+            "exploitability": float((br - ev).sum() / len(br)), "nash_conv": float((br - ev).sum()),
             "best_response_values": br.tolist(), "expected_values": ev.tolist()}
 
 
@@ -106,6 +106,8 @@ def metrics_of(result: dict[str, Any]) -> dict[str, tuple[float, float | None]]:
     out: dict[str, tuple[float, float | None]] = {}
     if "exploitability" in result:
         out["exploitability"] = (result["exploitability"], None)
+    if "nash_conv" in result:
+        out["NashConv"] = (result["nash_conv"], None)
     for name, m in result.get("head_to_head", {}).items():
         label = name if name in FIXED_AGENTS else Path(name).name  # a run/snapshot: its folder name
         out[f"vs {label}"] = (m["mbb_per_hand"], m["ci95_mbb"])

@@ -9,8 +9,10 @@ import numpy as np
 
 from holdem.config import RunConfig, config_from_dict
 from holdem.mccfr import infoset
-from holdem.mccfr.policy import average_policy, current_policy
+from holdem.mccfr.policy import current_policy
 from holdem.mccfr.problem import Problem, build_problem
+from holdem.run import current_snapshots
+from holdem.run.directory import resolve_snapshot, run_dir_of
 from holdem.run.snapshot import SnapshotError, load_snapshot
 
 
@@ -20,7 +22,8 @@ class Blueprint:
 
     config: RunConfig
     problem: Problem
-    average: np.ndarray   # float64 [rows, max_actions]: average strategy, normalised per row
+    average: np.ndarray   # float64 [rows, max_actions]: the blueprint: average strategy, normalised per row
+    #                       (pluribus averaging: first round only, then the mean of current snapshots)
     current: np.ndarray   # float64 [rows, max_actions]: regret-matching strategy
     iteration: int
     path: Path
@@ -46,8 +49,6 @@ class Blueprint:
 
 def load_blueprint(path: str | Path) -> Blueprint:
     """Load ``final/`` or the newest snapshot of a run directory, or one snapshot directory."""
-    from holdem.run.directory import resolve_snapshot
-
     snap = resolve_snapshot(Path(path))
     arrays, meta = load_snapshot(snap)
     if "config" not in meta:
@@ -59,5 +60,7 @@ def load_blueprint(path: str | Path) -> Blueprint:
     shape = (problem.layout.num_rows, problem.layout.max_actions)
     if arrays["strategy"].shape != shape:
         raise SnapshotError(f"{snap / 'tables.npz'}: tables of shape {arrays['strategy'].shape}, the game needs {shape}")
-    return Blueprint(cfg, problem, average_policy(problem.layout, arrays["strategy"]),
-                     current_policy(problem.layout, arrays["regret"]), int(meta["iteration"]), snap, meta)
+    iteration = int(meta["iteration"])
+    average = current_snapshots.blueprint_policy(cfg, problem.layout, run_dir_of(snap), iteration,
+                                                 arrays["strategy"], arrays["regret"])
+    return Blueprint(cfg, problem, average, current_policy(problem.layout, arrays["regret"]), iteration, snap, meta)

@@ -35,7 +35,7 @@ from holdem.abstraction.deal import DealModel, deal_buckets_batch, sample_deal, 
 from holdem.core.locks import acquire, release, stripe_of
 from holdem.core.payoff import hand_payoffs
 from holdem.core.rng import next_float, stream_at
-from holdem.mccfr.average_strategy import AVERAGE_SIMPLE, update_strategy
+from holdem.mccfr.average_strategy import AVERAGE_SIMPLE, add_strategy, update_strategy
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
 
 # statistics returned by run_iterations (float64 array)
@@ -147,8 +147,7 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
             if p != trav:
                 if simple_average:
                     stripe = _lock(locks, row, owner)
-                    for a in range(n):
-                        strategy[row, a] += sig[a]
+                    add_strategy(strategy, row, n, sig)
                     if counted:
                         tb.updates[row] += 1
                     _unlock(locks, stripe)

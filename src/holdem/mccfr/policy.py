@@ -1,8 +1,10 @@
 """Strategies read from the tables: average (normalised strategy sums), current (regret
-matching) and uniform."""
+matching), uniform, and the Pluribus blueprint (average strategy in the first betting round,
+the mean of current-strategy snapshots after it)."""
 from __future__ import annotations
 
 import numpy as np
+
 from holdem.mccfr.layout import NUM_ACTIONS, PLAYER, STREET, TableLayout
 
 
@@ -37,3 +39,17 @@ def uniform_policy(layout: TableLayout) -> np.ndarray:
     """Uniform random over each row's legal actions."""
     return _normalise(np.zeros((layout.num_rows, layout.max_actions)), actions_per_row(layout))
 
+
+def row_streets(layout: TableLayout) -> np.ndarray:
+    """The street of every row's node."""
+    decision = layout.node_info[:, PLAYER] >= 0
+    streets = layout.node_info[decision, STREET]
+    return np.repeat(streets, layout.num_buckets[streets])
+
+
+def pluribus_policy(layout: TableLayout, strategy: np.ndarray, later: np.ndarray) -> np.ndarray:
+    """Pluribus's blueprint: the average strategy (normalised sums of ``strategy``) on rows of
+    the first betting round, ``later`` (a policy table, e.g. the mean of current-strategy
+    snapshots) on every other row."""
+    first = (row_streets(layout) == 0)[:, None]
+    return np.where(first, average_policy(layout, strategy), _normalise(later, actions_per_row(layout)))

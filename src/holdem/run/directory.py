@@ -35,7 +35,8 @@ def resolve_snapshot(path: Path) -> Path:
     return max(candidates, key=lambda p: int(read_meta(p)["iteration"]))
 
 
-def _run_dir_of(snapshot: Path) -> Path:
+def run_dir_of(snapshot: Path) -> Path:
+    """The run directory a snapshot directory (final/ or snapshots/iter_*) belongs to."""
     parent = snapshot.parent
     return parent.parent if parent.name == "snapshots" else parent
 
@@ -43,7 +44,7 @@ def _run_dir_of(snapshot: Path) -> Path:
 def prepare_run_dir(cfg: RunConfig, logdir: Path | None, resume: Path | None) -> Path:
     """Create (or, when resuming, reopen) the run directory and write config.yaml."""
     if logdir is None:
-        logdir = _run_dir_of(resume) if resume is not None else Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+        logdir = run_dir_of(resume) if resume is not None else Path("runs") / time.strftime("%Y%m%d-%H%M%S")
     logdir = Path(logdir)
     if (logdir / "config.yaml").exists():
         if resume is None:

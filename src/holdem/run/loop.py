@@ -15,9 +15,9 @@ from typing import Any
 from holdem.config import RunConfig
 from holdem.core.progress import StatusLine, format_eta
 from holdem.mccfr.best_response import SMALL_GAME_DEALS, deal_table, exploitability
-from holdem.mccfr.policy import average_policy
 from holdem.mccfr.external_sampling import table_arrays
 from holdem.mccfr.problem import Problem, deal_count
+from holdem.run import current_snapshots
 from holdem.run.metrics import MetricsWriter, table_statistics
 from holdem.run.signals import StopFlag
 from holdem.run.snapshot import prune_snapshots, save_snapshot
@@ -37,6 +37,7 @@ class Run:
         self.elapsed_before = float(resumed.get("elapsed", 0.0)) if resumed else 0.0
         self.last_snapshot = "none"
         self.last_full = -1  # iteration of the last record with statistics
+        self.last_nash_conv: float | None = None  # small games: of the last evaluation
         self.events_logged = 0
         self.deals = None
         if problem.layout.num_rows and deal_count(problem) <= SMALL_GAME_DEALS:
@@ -46,8 +47,9 @@ class Run:
         """Exact exploitability of the average strategy (small games only)."""
         if self.deals is None:
             return None
-        return exploitability(self.problem.layout, self.deals,
-                              average_policy(self.problem.layout, self.engine.tables.strategy))
+        tb = self.engine.tables
+        return exploitability(self.problem.layout, self.deals, current_snapshots.blueprint_policy(
+            self.cfg, self.problem.layout, self.run_dir, self.engine.iteration, tb.strategy, tb.regret))
 
     def snapshot(self, target: Path, elapsed: float) -> Path:
         """Write a snapshot of the engine's tables (the engine is idle between batches)."""
@@ -76,6 +78,8 @@ class Run:
             expl = self.exploitability()
             if expl is not None:
                 rec["exploitability"] = expl
+                rec["nash_conv"] = expl * self.problem.spec.num_players
+                self.last_nash_conv = rec["nash_conv"]
         metrics.write(rec)
         self._write_status("running")
         return rec
@@ -89,6 +93,8 @@ class Run:
         last_snap = start
         next_checkpoint = _next_multiple(self.engine.iteration, t.checkpoint_interval)
         next_eval = _next_multiple(self.engine.iteration, t.eval_interval)
+        pluribus = self.cfg.solver.average == "pluribus"
+        next_current = _next_multiple(self.engine.iteration, current_snapshots.interval(self.cfg)) if pluribus else None
         self._write_status("running")
         status = "finished"
         failure = None
@@ -104,7 +110,7 @@ class Run:
                         status = "time budget spent"
                         break
                     goal = min(t.iters, self.engine.iteration + self.engine.chunk,
-                               next_checkpoint or t.iters, next_eval or t.iters)
+                               next_checkpoint or t.iters, next_eval or t.iters, next_current or t.iters)
                     self.engine.advance(goal - self.engine.iteration, lambda: stop.signal is not None)
                     now = time.time()
                     if now > window_t:
@@ -112,6 +118,10 @@ class Run:
                             if rate else (self.engine.iteration - window_it) / (now - window_t)
                     window_t, window_it = now, self.engine.iteration
                     elapsed = self.elapsed_before + now - start
+                    if next_current is not None and self.engine.iteration >= next_current:
+                        current_snapshots.write(self.run_dir, self.engine.iteration, self.problem.layout,
+                                                self.engine.tables.regret)
+                        next_current = _next_multiple(self.engine.iteration, current_snapshots.interval(self.cfg))
                     at_eval = next_eval is not None and self.engine.iteration >= next_eval
                     if at_eval:
                         next_eval = _next_multiple(self.engine.iteration, t.eval_interval)
@@ -132,6 +142,7 @@ class Run:
                     progress.show(f"iter {self.engine.iteration:,}/{t.iters:,}  {rate:,.0f} it/s  "
                                   f"ETA {format_eta(eta)}  workers {st.get('workers_alive', 1)}  "
                                   + (f"pruned {100 * st['pruned_share']:.1f}%  " if self.cfg.solver.enable_pruning else "")
+                                  + (f"NashConv {self.last_nash_conv:.5f}  " if self.last_nash_conv is not None else "")
                                   + f"snapshot {self.last_snapshot}")
             except KeyboardInterrupt:
                 status = "interrupted"
@@ -148,7 +159,9 @@ class Run:
                     progress.done()
                     metrics.close()
                     self._write_status(status)
-        print(f"holdem: {status} at iteration {self.engine.iteration:,} after {elapsed:.1f}s; "
+        exact = (f"; NashConv {self.last_nash_conv:.6f} (exploitability "
+                 f"{self.last_nash_conv / self.problem.spec.num_players:.6f})" if self.last_nash_conv is not None else "")
+        print(f"holdem: {status} at iteration {self.engine.iteration:,} after {elapsed:.1f}s{exact}; "
               f"final snapshot in {self.run_dir / 'final'}", file=sys.stderr)
         if failure is not None:
             print(f"holdem: error: {failure}", file=sys.stderr)
