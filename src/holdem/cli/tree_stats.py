@@ -1,7 +1,8 @@
 """Size of a config before training: ``python -m holdem.cli.tree_stats --config X``.
 
 Prints decision nodes and infosets (table rows) per street, and the bytes of the tables
-(regret + strategy, float32 ``[rows, max_actions]``, plus per-row update counters).
+(regret float32 + strategy sums float64, ``[rows, max_actions]``; per-row update counters
+only with ``--check-updates``).
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from holdem.cli.common import run_cli
 
 
 def table_bytes(num_rows: int, max_actions: int) -> int:
-    """Bytes of regret + strategy (float32) + update counters (int64)."""
-    return num_rows * max_actions * 4 * 2 + num_rows * 8
+    """Bytes of regret (float32) + strategy sums (float64)."""
+    return num_rows * max_actions * (4 + 8)
 
 
 def _human(n: float) -> str:
@@ -54,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{s:>6} {int(nodes[s]):>15,} {int(layout.num_buckets[s]):>8,} {int(rows[s]):>16,}")
         total = table_bytes(layout.num_rows, layout.max_actions)
         print(f"{'total':>6} {int(decision.sum()):>15,} {'':>8} {layout.num_rows:>16,}")
-        print(f"tables: {_human(total)} ({total:,} bytes: regret + strategy float32 "
-              f"[{layout.num_rows:,} x {layout.max_actions}] + update counters)")
+        print(f"tables: {_human(total)} ({total:,} bytes: regret float32 + strategy sums float64 "
+              f"[{layout.num_rows:,} x {layout.max_actions}]; --check-updates adds "
+              f"{_human(layout.num_rows * 8)} of update counters)")
         return 0
 
     return run_cli(go)
