@@ -66,7 +66,10 @@ class Params(NamedTuple):
     enable_pruning: bool
     prune_start: int            # iteration after which pruning may happen
     pruning_probability: float  # share of iterations (after prune_start) that prune
-    pruning_threshold: float    # skip traverser actions whose regret is below this
+    pruning_threshold: float    # skip traverser actions whose regret is below this (chips) ...
+    pruning_scale: float        # ... or, when nonzero, below pruning_scale * W(t) (see iteration_weight)
+    discount_interval: int      # linear CFR's schedule, for W(t)
+    lcfr_threshold: int         # last discounted iteration; 0 = no linear weighting
     regret_floor: float         # regrets never go below this
     average: int                # AVERAGE_SIMPLE / _SAMPLED / _PLURIBUS (holdem.mccfr.average_strategy)
     strategy_interval: int      # sampled/pluribus: iterations between average-strategy passes
@@ -223,6 +226,15 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
         fresh = False
 
 
+@njit(cache=True, inline="always")
+def iteration_weight(t: int, discount_interval: int, lcfr_threshold: int) -> float:
+    """W(t): the weight of iterations 1..t in the tables after iteration t, in units of the
+    newest one's: t - K * discount_interval / 2 after K linear-CFR discounts (a dominated
+    action's regret falls in proportion to it), at least 1."""
+    k = min(t, lcfr_threshold) // discount_interval
+    return max(1.0, t - k * discount_interval * 0.5)
+
+
 @njit(cache=True)
 def run_iterations(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.ndarray,
                    dm: DealModel, tb: Tables, params: Params, owner: int, rng: np.ndarray,
@@ -265,11 +277,15 @@ def run_iterations(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.nd
         deal_buckets_batch(dm, deals[:m], buckets[:m])
         for j in range(m):
             prune = False
+            threshold = params.pruning_threshold
             if params.enable_pruning and block + j > params.prune_start:
                 prune = next_float(rng) < params.pruning_probability
+                if params.pruning_scale != 0.0:
+                    threshold = params.pruning_scale * iteration_weight(block + j, params.discount_interval,
+                                                                        params.lcfr_threshold)
             for trav in range(num_players):
                 traverse(trav, node_info, contrib, edge_child, tb, owner, buckets[j], values[j], rng, prune,
-                         params.pruning_threshold, params.regret_floor, streets - 1, simple_average,
+                         threshold, params.regret_floor, streets - 1, simple_average,
                          stack_node, stack_a, sigma, child_val, explored, payoff, stats, progress)
             if not simple_average and (block + j) % params.strategy_interval == 0:
                 for p in range(num_players):

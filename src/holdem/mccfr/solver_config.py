@@ -7,16 +7,29 @@ from typing import Any
 
 from holdem.game.spec import GameSpec, SpecError
 from holdem.mccfr.average_strategy import AVERAGE_PLURIBUS, AVERAGE_SCHEMES
-from holdem.mccfr.external_sampling import Params
+from holdem.mccfr.external_sampling import Params, iteration_weight
+
+#: default pruning threshold, in big blinds per unit of iteration weight W(t): regret below
+#: -0.01 bb x W(t) is pruned (README "Pruning"; measured by benchmarks/bench_pruning.py)
+DEFAULT_PRUNING_SCALE = 0.01
 
 
 @dataclass(frozen=True)
 class SolverConfig:
     """MCCFR parameters, named as users of the old trainer know them.
 
-    ``pruning_threshold`` and ``regret_floor`` default to Pluribus's values scaled to the
-    game's chips: Pluribus used -300,000,000 and -310,000,000 with 10,000-chip stacks, i.e.
-    -30,000 and -31,000 times the stack; ``None`` means "scale from the largest stack".
+    Pruning (Pluribus's negative-regret pruning, README "Pruning"): after ``prune_start``
+    iterations, on ``pruning_probability`` of the iterations, the traverser skips actions
+    whose regret is below the threshold. ``pruning_threshold`` is that threshold in chips;
+    ``None`` (the default) makes it scale with the iterations: ``-DEFAULT_PRUNING_SCALE``
+    big blinds times W(t), the total linear-CFR weight of the iterations so far
+    (:meth:`iteration_weight`; the kernel evaluates it every iteration). A dominated action's
+    regret falls in proportion to W(t), so a fixed number of chips is either out of reach
+    (Pluribus's -300,000,000 with 10,000-chip stacks, i.e. -30,000 x stack, never fired
+    here) or reached at once (``benchmarks/bench_pruning.py``).
+
+    ``regret_floor`` defaults to Pluribus's -310,000,000 with 10,000-chip stacks scaled to
+    the game's chips, -31,000 times the largest stack (``None``).
 
     ``average`` (``simple`` | ``sampled`` | ``pluribus``) chooses how the average strategy is
     accumulated (README, "Averaging": ``simple`` is the default for any number of players
@@ -31,22 +44,41 @@ class SolverConfig:
     lcfr_threshold: int = 400_000       # no discounting after this iteration
     enable_pruning: bool = False
     prune_start: int = 200_000          # iterations before pruning may start
-    pruning_threshold: float | None = None
+    pruning_threshold: float | None = None  # chips; None = -DEFAULT_PRUNING_SCALE bb x W(t)
     pruning_probability: float = 0.95
     regret_floor: float | None = None
     average: str = "simple"
     strategy_interval: int = 1
     current_snapshots: int = 20
 
+    def iteration_weight(self, t: int) -> float:
+        """W(t): the total weight of iterations 1..t in the tables after iteration t, in units
+        of the newest iteration's: t - K * discount_interval / 2 after K linear-CFR discounts
+        (K = min(t, lcfr_threshold) // discount_interval), t without linear weighting."""
+        return iteration_weight(t, self.discount_interval, self._lcfr_end())
+
+    def pruning_threshold_at(self, spec: GameSpec, t: int) -> float:
+        """The pruning threshold in chips at iteration ``t``: ``pruning_threshold`` when set,
+        else -DEFAULT_PRUNING_SCALE big blinds x W(t) (what the kernel computes per iteration)."""
+        if self.pruning_threshold is not None:
+            return float(self.pruning_threshold)
+        return -DEFAULT_PRUNING_SCALE * spec.big_blind * self.iteration_weight(t)
+
+    def _lcfr_end(self) -> int:
+        return self.lcfr_threshold if self.use_linear_weighting else 0
+
     def params(self, spec: GameSpec) -> Params:
         """Kernel parameters with chip-scaled defaults filled in."""
         stack = max(spec.stacks)
-        threshold = -30_000.0 * stack if self.pruning_threshold is None else float(self.pruning_threshold)
+        fixed = self.pruning_threshold is not None
+        threshold = float(self.pruning_threshold) if fixed else 0.0
+        scale = 0.0 if fixed else -DEFAULT_PRUNING_SCALE * spec.big_blind
         floor = -31_000.0 * stack if self.regret_floor is None else float(self.regret_floor)
         average = AVERAGE_SCHEMES[self.average]
         streets = 1 if average == AVERAGE_PLURIBUS else spec.num_streets
         return Params(bool(self.enable_pruning), int(self.prune_start), float(self.pruning_probability),
-                      threshold, floor, average, int(self.strategy_interval), streets)
+                      threshold, scale, int(self.discount_interval), self._lcfr_end(), floor, average,
+                      int(self.strategy_interval), streets)
 
 
 def solver_config_from_dict(data: dict[str, Any] | None, where: str = "solver") -> SolverConfig:
@@ -82,4 +114,9 @@ def solver_config_from_dict(data: dict[str, Any] | None, where: str = "solver") 
             raise SpecError(f"{where}.{key}: invalid value {getattr(cfg, key)}: use a positive integer")
     if not 0.0 <= cfg.pruning_probability <= 1.0:
         raise SpecError(f"{where}.pruning_probability: invalid value {cfg.pruning_probability}: use [0, 1]")
+    if cfg.prune_start < 0:
+        raise SpecError(f"{where}.prune_start: invalid value {cfg.prune_start}: use a non-negative integer")
+    if cfg.pruning_threshold is not None and not cfg.pruning_threshold <= 0.0:
+        raise SpecError(f"{where}.pruning_threshold: invalid value {cfg.pruning_threshold}: use chips <= 0 "
+                        "(regret below it is pruned) or null (scaled with the iterations)")
     return cfg
