@@ -62,6 +62,8 @@ __all__ = [
     "try_acquire",
     "acquire",
     "release",
+    "lock_row",
+    "unlock_row",
     "owner_of",
     "release_owned_by",
     "lock_array_len",
@@ -268,6 +270,24 @@ def acquire(locks: np.ndarray, stripe: int, owner: int) -> None:
 def release(locks: np.ndarray, stripe: int) -> None:
     """Release the lock of ``stripe`` (release store of 0)."""
     atomic_store_int32(locks, stripe * LOCK_STRIDE, 0)
+
+
+@njit(cache=True, inline="always")
+def lock_row(locks: np.ndarray, row: int, owner: int) -> int:
+    """Take the stripe lock of table row ``row``; returns the stripe, -1 when ``locks`` is
+    empty (a single process: nothing to lock). Pair with :func:`unlock_row`."""
+    if locks.shape[0] == 0:
+        return -1
+    stripe = stripe_of(row, locks.shape[0] // LOCK_STRIDE)
+    acquire(locks, stripe, owner)
+    return stripe
+
+
+@njit(cache=True, inline="always")
+def unlock_row(locks: np.ndarray, stripe: int) -> None:
+    """Release what :func:`lock_row` took."""
+    if stripe >= 0:
+        release(locks, stripe)
 
 
 @njit(cache=True)

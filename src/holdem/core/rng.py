@@ -55,20 +55,26 @@ def next_below(state: np.ndarray, n: int) -> int:
     return int(next_u64(state) % np.uint64(n))
 
 
-@njit(cache=True)
-def sample_action(policy: np.ndarray, row: int, n: int, rng: np.ndarray) -> int:
-    """An index in ``0 .. n-1`` drawn with the probabilities ``policy[row, :n]`` (a strategy table's row)."""
+@njit(cache=True, inline="always")
+def sample_index(probs: np.ndarray, n: int, rng: np.ndarray) -> int:
+    """An index in ``0 .. n-1`` drawn with the probabilities ``probs[:n]``."""
     u = next_float(rng)
     acc = 0.0
     last = 0
     for a in range(n):
-        p = policy[row, a]
+        p = probs[a]
         if p > 0.0:
             last = a
             acc += p
             if u < acc:
                 return a
-    return last  # rounding left u above the sum: the last action with positive probability
+    return last  # rounding left u above the sum: the last index with positive probability
+
+
+@njit(cache=True)
+def sample_action(policy: np.ndarray, row: int, n: int, rng: np.ndarray) -> int:
+    """An action drawn from row ``row`` of the strategy table ``policy``."""
+    return sample_index(policy[row], n, rng)
 
 
 def seed_state(seed: int, stream: int = 0) -> np.ndarray:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from holdem.core.locks import acquire, release, stripe_of
-from holdem.core.rng import next_float
+from holdem.core.locks import lock_row, unlock_row
+from holdem.core.rng import sample_index
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
+from holdem.mccfr.regret_matching import regret_matching
 
 AVERAGE_SIMPLE, AVERAGE_SAMPLED, AVERAGE_PLURIBUS = 0, 1, 2
 AVERAGE_SCHEMES = {"simple": AVERAGE_SIMPLE, "sampled": AVERAGE_SAMPLED, "pluribus": AVERAGE_PLURIBUS}
@@ -63,31 +64,13 @@ def update_strategy(p: int, node_info: np.ndarray, edge_child: np.ndarray, regre
                 stack[top] = edge_child[fe + a]
             continue
         row = node_info[node, ROW_BASE] + buckets[p, street]
-        total = 0.0
-        for a in range(n):
-            r = regret[row, a]
-            sigma[a] = r if r > 0.0 else 0.0
-            total += sigma[a]
-        for a in range(n):
-            sigma[a] = sigma[a] / total if total > 0.0 else 1.0 / n
-        stripe = -1
-        if locks.shape[0] > 0:
-            stripe = stripe_of(row, locks.shape[0] // 16)
-            acquire(locks, stripe, owner)
+        regret_matching(regret, row, n, sigma)
+        stripe = lock_row(locks, row, owner)
         add_strategy(strategy, row, n, sigma)
         if updates.shape[0] > 0:
             updates[row] += 1
-        if stripe >= 0:
-            release(locks, stripe)
+        unlock_row(locks, stripe)
         done += 1
-        u = next_float(rng)
-        a = n - 1
-        acc = 0.0
-        for k in range(n):
-            acc += sigma[k]
-            if u < acc:
-                a = k
-                break
         top += 1
-        stack[top] = edge_child[fe + a]
+        stack[top] = edge_child[fe + sample_index(sigma, n, rng)]
     return done

@@ -32,11 +32,12 @@ import numpy as np
 from numba import njit
 
 from holdem.abstraction.deal import DealModel, deal_buckets_batch, sample_deal, showdown_values
-from holdem.core.locks import acquire, release, stripe_of
+from holdem.core.locks import lock_row, unlock_row
 from holdem.core.payoff import hand_payoffs
-from holdem.core.rng import next_float, stream_at
+from holdem.core.rng import next_float, sample_index, stream_at
 from holdem.mccfr.average_strategy import AVERAGE_SIMPLE, add_strategy, update_strategy
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
+from holdem.mccfr.regret_matching import regret_matching
 
 # statistics returned by run_iterations (float64 array)
 STAT_ITERATIONS, STAT_NODES, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, STAT_PRUNED, STAT_TRAVERSER_ACTIONS = range(6)
@@ -76,39 +77,6 @@ class Params(NamedTuple):
     average_streets: int        # sampled/pluribus: streets whose strategy sums are kept
 
 
-@njit(cache=True, inline="always")
-def _regret_matching(regret: np.ndarray, row: int, n: int, sigma: np.ndarray) -> None:
-    total = 0.0
-    for a in range(n):
-        r = regret[row, a]
-        if r > 0.0:
-            sigma[a] = r
-            total += r
-        else:
-            sigma[a] = 0.0
-    if total > 0.0:
-        for a in range(n):
-            sigma[a] /= total
-    else:
-        for a in range(n):
-            sigma[a] = 1.0 / n
-
-
-@njit(cache=True, inline="always")
-def _lock(locks: np.ndarray, row: int, owner: int) -> int:
-    if locks.shape[0] == 0:
-        return -1
-    stripe = stripe_of(row, locks.shape[0] // 16)
-    acquire(locks, stripe, owner)
-    return stripe
-
-
-@njit(cache=True, inline="always")
-def _unlock(locks: np.ndarray, stripe: int) -> None:
-    if stripe >= 0:
-        release(locks, stripe)
-
-
 @njit(cache=True)
 def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: np.ndarray,
              tb: Tables, owner: int, buckets: np.ndarray, values: np.ndarray, rng: np.ndarray,
@@ -146,26 +114,18 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
             street = node_info[node, STREET]
             row = node_info[node, ROW_BASE] + buckets[p, street]
             sig = sigma[d]
-            _regret_matching(regret, row, n, sig)
+            regret_matching(regret, row, n, sig)
             if p != trav:
                 if simple_average:
-                    stripe = _lock(locks, row, owner)
+                    stripe = lock_row(locks, row, owner)
                     add_strategy(strategy, row, n, sig)
                     if counted:
                         tb.updates[row] += 1
-                    _unlock(locks, stripe)
+                    unlock_row(locks, stripe)
                     stats[STAT_STRATEGY_UPDATES] += 1.0
                     if counted:
                         progress[PROGRESS_LIVE_UPDATES] += 1
-                u = next_float(rng)
-                a = n - 1
-                acc = 0.0
-                for k in range(n):
-                    acc += sig[k]
-                    if u < acc:
-                        a = k
-                        break
-                stack_node[d] = edge_child[fe + a]
+                stack_node[d] = edge_child[fe + sample_index(sig, n, rng)]
                 continue
             # traverser node: choose the actions to explore, then descend into the first
             first = -1
@@ -205,7 +165,7 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
         for k in range(n):
             if explored[d, k]:
                 v += sig[k] * child_val[d, k]
-        stripe = _lock(locks, row, owner)
+        stripe = lock_row(locks, row, owner)
         for k in range(n):
             if explored[d, k]:
                 r = regret[row, k] + (child_val[d, k] - v)
@@ -214,7 +174,7 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
                 stats[STAT_PRUNED] += 1.0
         if counted:
             tb.updates[row] += 1
-        _unlock(locks, stripe)
+        unlock_row(locks, stripe)
         stats[STAT_REGRET_UPDATES] += 1.0
         stats[STAT_TRAVERSER_ACTIONS] += n
         if counted:
