@@ -23,6 +23,7 @@ from holdem.mccfr.solver_config import SolverConfig
 from holdem.runtime.coordinator import ParallelEngine
 
 from conftest import segments, wait_running
+from test_stop_paths import assert_consistent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,7 +89,7 @@ def _finish(proc: subprocess.Popen, timeout: float = 60) -> tuple[int, str]:
 def test_killed_worker_is_restarted(tmp_path):
     run = tmp_path / "run"
     proc = _start_train(run, "--num-workers", "3", "--iters", "100000000", "--time-budget", "12",
-                        "--batch-size", "2000")
+                        "--batch-size", "2000", "--check-updates")
     info = wait_running(run, proc)
     victim = info["worker_pids"][1]
     os.kill(victim, signal.SIGKILL)
@@ -100,6 +101,9 @@ def test_killed_worker_is_restarted(tmp_path):
     assert records[-1]["restarts"] >= 1 and records[-1]["workers_alive"] == 3
     from holdem.eval.blueprint import load_blueprint
     assert load_blueprint(run).iteration > 0
+    died = next(r for r in records if r.get("event") == "worker_died")
+    assert {"iterations_applied", "iterations_requeued", "iteration_cut"} <= set(died)
+    assert_consistent(run / "final")  # its applied part counted once, the rest run again
 
 
 @pytest.mark.timeout(180)

@@ -20,11 +20,14 @@ from pathlib import Path
 import psutil
 import pytest
 from conftest import segments, wait_running
+from test_exactly_once import _assert_applied_once, _kill_randomly
+from test_stop_paths import STOP_PATHS, assert_consistent, run_stop_path
 
 from holdem.config import RunConfig, TrainConfig, load_config
 from holdem.game.spec import kuhn, leduc
 from holdem.mccfr.problem import build_problem
 from holdem.mccfr.solver_config import SolverConfig
+import holdem.runtime.coordinator as coordinator
 from holdem.runtime.coordinator import ParallelEngine
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_leftovers")]
@@ -113,7 +116,7 @@ def _finish(proc: subprocess.Popen, timeout: float) -> tuple[int, str]:
 def test_random_worker_kills_and_stops(tmp_path, stress_report):
     """4 workers on 2 cores; every 1-3 s a random worker is SIGKILLed or SIGSTOPped for 2 s."""
     run = tmp_path / "run"
-    proc = _train(run, "--num-workers", "4", "--batch-size", "2000", "--time-budget", "45")
+    proc = _train(run, "--num-workers", "4", "--batch-size", "2000", "--time-budget", "45", "--check-updates")
     wait_running(run, proc)
     rng = random.Random(7)
     faults = kills = 0
@@ -144,6 +147,9 @@ def test_random_worker_kills_and_stops(tmp_path, stress_report):
     assert sum(1 for r in records if r.get("event") == "worker_died") == kills
     from holdem.eval.blueprint import load_blueprint
     assert load_blueprint(run).iteration > 0
+    meta = assert_consistent(run / "final")  # every kill's applied part counted, nothing twice
+    assert not any(r.get("event") == "updates_mismatch" for r in records)
+    assert meta["iterations_cut"] <= kills
     stress_report("random worker SIGKILL/SIGSTOP, 4 workers", cycles=1, faults=faults, seconds=45)
 
 
@@ -183,3 +189,56 @@ def test_training_under_the_monitor_never_stalls(tmp_path, stress_report):
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-2000:])
     stress_report("8 workers under monitor --fail-on-stall", cycles=1, faults=0, seconds=40)
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("config", ["configs/kuhn.yaml", "configs/leduc.yaml"])
+@pytest.mark.parametrize("path", STOP_PATHS)
+def test_stop_path_matrix(tmp_path, path, config, stress_report):
+    """Every stop path, on 2, 3 and 4 workers: the final snapshot (and every periodic one)
+    holds exactly the iterations and updates it claims."""
+    start = time.time()
+    for cycle, workers in enumerate((2, 3, 4)):
+        run_stop_path(tmp_path / f"cycle{cycle}", path, workers=workers, config=config, batch=2_000_000)
+    faults = 0 if path in ("end", "budget") else 3
+    stress_report(f"stop path {path} ({Path(config).stem})", cycles=3, faults=faults, seconds=time.time() - start)
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("config, average, workers", [("configs/kuhn.yaml", "simple", 8),
+                                                      ("configs/leduc.yaml", "simple", 6),
+                                                      ("configs/kuhn-3p.yaml", "sampled", 4)])
+def test_exactly_once_under_many_kills(monkeypatch, config, average, workers, stress_report):
+    """60 random SIGKILLs (some land in parallel discounts): every iteration applied once
+    except the counted cut ones, and the tables hold exactly the counted updates."""
+    monkeypatch.setattr(coordinator, "MAX_RESTARTS", 10_000)
+    base = load_config(config)
+    cfg = replace(base, solver=replace(base.solver, average=average, discount_interval=50_000),
+                  train=TrainConfig(num_workers=workers, check_updates=True, batch_size=20_000))
+    problem = build_problem(cfg.game, cfg.abstraction)
+    start = time.time()
+    engine = ParallelEngine(problem, cfg, workers, log=lambda text: None)
+    engine.parallel_discount_rows = 0
+    import threading
+    stop = threading.Event()
+    try:
+        killer = _kill_randomly(engine, 60, 11, stop)
+        asked = 0
+        deadline = time.time() + 600
+        while killer.is_alive() and time.time() < deadline:
+            engine.advance(200_000)
+            asked += 200_000
+            assert engine.iteration == asked
+        stop.set()
+        killer.join()
+        deaths = sum(1 for e in engine.events if e["event"] == "worker_died")
+        assert deaths >= 30
+        assert int(engine.tables.updates.sum()) == engine.issued_updates
+        assert not [e for e in engine.events if e["event"] == "updates_mismatch"]
+        assert not engine.tables.locks.any()
+        _assert_applied_once(engine)
+    finally:
+        stop.set()
+        engine.close()
+    stress_report(f"exactly once, {deaths} SIGKILLs, {Path(config).stem} x{workers}", cycles=1, faults=deaths,
+                  seconds=time.time() - start)

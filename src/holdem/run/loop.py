@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ class Run:
         self.engine = engine
         self.elapsed_before = float(resumed.get("elapsed", 0.0)) if resumed else 0.0
         self.last_snapshot = "none"
+        self.writer: tuple[threading.Thread, dict[str, BaseException]] | None = None  # a background snapshot
         self.last_full = -1  # iteration of the last record with statistics
         self.last_nash_conv: float | None = None  # small games: of the last evaluation
         self.events_logged = 0
@@ -51,16 +53,48 @@ class Run:
         return exploitability(self.problem.layout, self.deals, current_snapshots.blueprint_policy(
             self.cfg, self.problem.layout, self.run_dir, self.engine.iteration, tb.strategy, tb.regret))
 
-    def snapshot(self, target: Path, elapsed: float) -> Path:
-        """Write a snapshot of the engine's tables (the engine is idle between batches)."""
+    def snapshot(self, target: Path, elapsed: float, background: bool = False, prune: bool = False) -> Path:
+        """Write a snapshot of the engine's tables (the engine is idle between batches), then
+        prune old ones if asked. With ``background``, an engine whose workers run in other
+        processes hands over a copy taken now, and a thread writes it while they go on."""
+        self.finish_snapshot()  # one write at a time: the engine reuses its copy buffer
+        frozen = self.engine.frozen_tables() if background else None
         tb = self.engine.tables
         meta = {"iteration": self.engine.iteration, "problem_hash": self.cfg.problem_hash(),
                 "config": self.cfg.to_dict(), "rng": [str(x) for x in self.engine.rng_states()],
                 "elapsed": elapsed, "num_rows": self.problem.layout.num_rows,
                 "max_actions": self.problem.layout.max_actions}
-        path = save_snapshot(target, table_arrays(tb), meta)
-        self.last_snapshot = f"{path.name} @ {time.strftime('%H:%M:%S')}"
-        return path
+        meta.update(self.engine.snapshot_facts())  # e.g. pending iterations, applied update count
+
+        def write(arrays: dict[str, Any]) -> None:
+            path = save_snapshot(target, arrays, meta)
+            if prune:
+                prune_snapshots(target.parent, self.cfg.train.keep_snapshots)
+            self.last_snapshot = f"{path.name} @ {time.strftime('%H:%M:%S')}"
+        if frozen is None:
+            write(table_arrays(tb))
+            return target
+        box: dict[str, BaseException] = {}
+
+        def job() -> None:
+            try:
+                write(frozen)
+            except BaseException as e:  # noqa: BLE001 - re-raised by finish_snapshot
+                box["error"] = e
+        thread = threading.Thread(target=job, name="holdem-snapshot")
+        thread.start()
+        self.writer = (thread, box)
+        return target
+
+    def finish_snapshot(self) -> None:
+        """Wait for a snapshot being written in the background; re-raise its error."""
+        if self.writer is None:
+            return
+        thread, box = self.writer
+        thread.join()
+        self.writer = None
+        if "error" in box:
+            raise box["error"]
 
     def record(self, metrics: MetricsWriter, elapsed: float, rate: float, full: bool) -> dict[str, Any]:
         """Write one metrics record (table statistics and exploitability when ``full``)."""
@@ -131,8 +165,8 @@ class Run:
                         due = True
                         next_checkpoint = _next_multiple(self.engine.iteration, t.checkpoint_interval)
                     if due:
-                        self.snapshot(self.run_dir / "snapshots" / f"iter_{self.engine.iteration:012d}", elapsed)
-                        prune_snapshots(self.run_dir / "snapshots", t.keep_snapshots)
+                        self.snapshot(self.run_dir / "snapshots" / f"iter_{self.engine.iteration:012d}", elapsed,
+                                      background=True, prune=True)
                         last_snap = time.time()
                     left = t.iters - self.engine.iteration
                     eta = left / rate if rate > 0 else float("inf")
@@ -152,6 +186,13 @@ class Run:
             finally:
                 elapsed = self.elapsed_before + time.time() - start
                 try:
+                    # workers still running (worker failure, a second Ctrl-C) must stop, and
+                    # what they applied be counted, before the final record and snapshot
+                    self.engine.quiesce()
+                    try:
+                        self.finish_snapshot()
+                    except Exception as e:  # noqa: BLE001 - the final snapshot matters more
+                        print(f"holdem: warning: background snapshot failed: {e}", file=sys.stderr)
                     if self.last_full != self.engine.iteration:
                         self.record(metrics, elapsed, 0.0, full=True)
                     self.snapshot(self.run_dir / "final", elapsed)

@@ -31,6 +31,12 @@ class Engine(Protocol):
 
     def status(self) -> dict[str, Any]: ...
 
+    def snapshot_facts(self) -> dict[str, Any]: ...
+
+    def frozen_tables(self) -> dict[str, np.ndarray] | None: ...
+
+    def quiesce(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -68,6 +74,17 @@ class LocalEngine:
     def status(self) -> dict[str, Any]:
         """Progress facts for the progress line and metrics."""
         return {"workers_alive": 1, **kernel_facts(self.solver.stats)}
+
+    def snapshot_facts(self) -> dict[str, Any]:
+        """Nothing beyond the tables and the generator: every iteration runs in order, here."""
+        return {}
+
+    def frozen_tables(self) -> None:
+        """None: the kernel runs in this thread, so a snapshot is written synchronously."""
+        return None
+
+    def quiesce(self) -> None:
+        """Nothing runs between calls: nothing to stop."""
 
     def close(self) -> None:
         """Nothing to release."""
