@@ -63,6 +63,24 @@ def _kill_randomly(engine: ParallelEngine, kills: int, seed: int, stop: threadin
     return thread
 
 
+def advance_under_kills(engine: ParallelEngine, kills: int, seed: int, timeout: float) -> int:
+    """Advance 200k iterations at a time while ``kills`` random SIGKILLs land (or ``timeout``
+    seconds pass); each advance must reach its target. Returns the iterations asked for."""
+    stop = threading.Event()
+    killer = _kill_randomly(engine, kills, seed, stop)
+    asked = 0
+    deadline = time.time() + timeout
+    try:
+        while killer.is_alive() and time.time() < deadline:
+            engine.advance(200_000)
+            asked += 200_000
+            assert engine.iteration == asked
+    finally:
+        stop.set()
+        killer.join()
+    return asked
+
+
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("game, seed", [("kuhn", 1), ("leduc", 2)])
 def test_random_sigkills_apply_every_iteration_once(monkeypatch, game, seed):
@@ -74,17 +92,8 @@ def test_random_sigkills_apply_every_iteration_once(monkeypatch, game, seed):
     problem = build_problem(spec)
     engine = ParallelEngine(problem, _cfg(spec, 3, 20_000, interval=50_000), 3, log=lambda text: None)
     engine.parallel_discount_rows = 0  # the workers discount too, so kills can land in discounts
-    stop = threading.Event()
     try:
-        killer = _kill_randomly(engine, 10, seed, stop)
-        asked = 0
-        deadline = time.time() + 120
-        while killer.is_alive() and time.time() < deadline:
-            engine.advance(200_000)
-            asked += 200_000
-            assert engine.iteration == asked
-        stop.set()
-        killer.join()
+        asked = advance_under_kills(engine, 10, seed, 120)
         deaths = [e for e in engine.events if e["event"] == "worker_died"]
         assert len(deaths) >= 5, "the killer did not get to kill"
         assert engine.iteration == asked == engine.frontier
@@ -96,7 +105,6 @@ def test_random_sigkills_apply_every_iteration_once(monkeypatch, game, seed):
         # what a death reports adds up: its applied part, plus what runs again
         assert all(e["iterations_applied"] >= 0 and e["iterations_requeued"] >= 0 for e in deaths)
     finally:
-        stop.set()
         engine.close()
 
 

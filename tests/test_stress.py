@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 from conftest import segments, wait_running
-from test_exactly_once import _assert_applied_once, _kill_randomly
+from test_exactly_once import _assert_applied_once, advance_under_kills
 from test_stop_paths import STOP_PATHS, assert_consistent, run_stop_path
 
 from holdem.config import RunConfig, TrainConfig, load_config
@@ -219,18 +219,8 @@ def test_exactly_once_under_many_kills(monkeypatch, config, average, workers, st
     start = time.time()
     engine = ParallelEngine(problem, cfg, workers, log=lambda text: None)
     engine.parallel_discount_rows = 0
-    import threading
-    stop = threading.Event()
     try:
-        killer = _kill_randomly(engine, 60, 11, stop)
-        asked = 0
-        deadline = time.time() + 600
-        while killer.is_alive() and time.time() < deadline:
-            engine.advance(200_000)
-            asked += 200_000
-            assert engine.iteration == asked
-        stop.set()
-        killer.join()
+        advance_under_kills(engine, 60, 11, 600)
         deaths = sum(1 for e in engine.events if e["event"] == "worker_died")
         assert deaths >= 30
         assert int(engine.tables.updates.sum()) == engine.issued_updates
@@ -238,7 +228,6 @@ def test_exactly_once_under_many_kills(monkeypatch, config, average, workers, st
         assert not engine.tables.locks.any()
         _assert_applied_once(engine)
     finally:
-        stop.set()
         engine.close()
     stress_report(f"exactly once, {deaths} SIGKILLs, {Path(config).stem} x{workers}", cycles=1, faults=deaths,
                   seconds=time.time() - start)
