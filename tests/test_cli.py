@@ -61,7 +61,7 @@ def test_resume_refuses_other_game(tmp_path):
     run = tmp_path / "k"
     assert cli("train_blueprint", "--config", "configs/kuhn.yaml", "--iters", "1000", "--logdir", str(run)).returncode == 0
     r = cli("train_blueprint", "--config", "configs/leduc.yaml", "--resume-from", str(run), "--logdir", str(tmp_path / "x"))
-    assert r.returncode == 2 and "different game" in r.stderr
+    assert r.returncode == 2 and "game.name is 'leduc', the run was trained with 'kuhn'" in r.stderr
     r = cli("train_blueprint", "--config", "configs/kuhn.yaml", "--iters", "1000", "--logdir", str(run))
     assert r.returncode == 2 and "already holds a run" in r.stderr
 

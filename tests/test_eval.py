@@ -231,5 +231,8 @@ def test_eval_cli_heads_up(tmp_path):
     if importlib.util.find_spec("matplotlib") is None:
         r = cli("eval_blueprint", "--policy", str(run), "--plot")
         assert r.returncode == 2 and "matplotlib" in r.stderr and r.stderr.count("\n") == 1
-    r = cli("eval_blueprint", "--policy", str(run), "--opponents", "nobody")
+    r = cli("eval_blueprint", "--policy", str(run), "--opponents", "nobody", "--force")
     assert r.returncode == 2 and "nobody" in r.stderr and r.stderr.count("\n") == 1
+    r = cli("eval_blueprint", "--policy", str(run), "--opponents", "always-call", "--hands", "100")
+    assert r.returncode == 2 and "eval.json: exists; pass --force" in r.stderr  # results are kept
+    assert [x["iteration"] for x in json.loads((run / "eval.json").read_text())] == [5000, 10000]

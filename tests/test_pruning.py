@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from holdem.config import load_config
-from holdem.game.spec import SpecError, leduc
+from holdem.core.inputs import InputError
+from holdem.game.spec import leduc
 from holdem.mccfr.external_sampling import iteration_weight
 from holdem.mccfr.problem import build_problem
 from holdem.mccfr.solver_config import DEFAULT_PRUNING_SCALE, SolverConfig, solver_config_from_dict
@@ -89,7 +90,7 @@ def test_default_threshold_scales_and_explicit_chips_override():
     ({"pruning_probability": 1.5}, r"solver.pruning_probability: invalid value 1.5"),
 ])
 def test_pruning_settings_validated(data, message):
-    with pytest.raises(SpecError, match=message):
+    with pytest.raises(InputError, match=message):
         solver_config_from_dict(data)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from holdem.config import config_from_dict, load_config
-from holdem.game.spec import SpecError, kuhn, leduc, no_limit_holdem, preset, spec_from_dict
+from holdem.core.inputs import InputError
+from holdem.game.spec import kuhn, leduc, no_limit_holdem, preset, spec_from_dict
 
 
 def test_presets_match_the_standard_rules():
@@ -36,12 +37,12 @@ def test_override_from_mapping():
     ({"preset": "leduc", "max_raises": [2]}, r"game.max_raises"),
 ])
 def test_bad_game_input(data, match):
-    with pytest.raises(SpecError, match=match):
+    with pytest.raises(InputError, match=match):
         spec_from_dict(data)
 
 
 def test_unknown_preset_lists_choices():
-    with pytest.raises(SpecError, match="kuhn"):
+    with pytest.raises(InputError, match="kuhn"):
         preset("nope")
 
 
@@ -56,20 +57,20 @@ def test_unknown_preset_lists_choices():
     ({"game": "leduc", "abstraction": "kmeans"}, r"abstraction: invalid value 'kmeans'"),
 ])
 def test_bad_run_config(data, match):
-    with pytest.raises(SpecError, match=match):
+    with pytest.raises(InputError, match=match):
         config_from_dict(data)
 
 
 def test_load_config_names_the_file(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("game: leduc\ntrain: {iters: lots}\n")
-    with pytest.raises(SpecError, match=r"bad.yaml: train.iters: invalid value 'lots'"):
+    with pytest.raises(InputError, match=r"bad.yaml: train.iters: invalid value 'lots'"):
         load_config(bad)
     broken = tmp_path / "broken.yaml"
     broken.write_text("game: [leduc\n")
-    with pytest.raises(SpecError, match="broken.yaml: not valid YAML"):
+    with pytest.raises(InputError, match="broken.yaml: not valid YAML"):
         load_config(broken)
-    with pytest.raises(SpecError, match="missing.yaml: cannot read config"):
+    with pytest.raises(InputError, match="missing.yaml: cannot read config"):
         load_config(tmp_path / "missing.yaml")
 
 

@@ -153,7 +153,7 @@ def test_double_ctrl_c_snapshot_is_consistent_and_resumes_exactly(tmp_path):
     run = tmp_path / "run"
     iters = meta["iteration"] + min(pending, 20_000)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "holdem.cli.train_blueprint", "--config", "configs/leduc.yaml",
+        [sys.executable, "-m", "holdem.cli.train_blueprint",  # the run's own config
          "--resume-from", str(run), "--iters", str(iters), "--num-workers", "2", "--batch-size", "5000",
          "--check-updates", "--eval-interval", "1000000000"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

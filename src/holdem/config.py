@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import yaml
 
 from holdem.abstraction.card_abstraction import check_abstraction
+from holdem.core.inputs import InputError, check_number, check_optional
 from holdem.game.spec import GameSpec, SpecError, spec_from_dict
 from holdem.mccfr.solver_config import SolverConfig, solver_config_from_dict
 
@@ -89,30 +91,44 @@ def train_config_from_dict(data: Any, where: str = "train") -> TrainConfig:
 
 
 def check_train(cfg: TrainConfig, where: str = "train") -> TrainConfig:
-    """Range checks shared by YAML and CLI values."""
-    def bad(key: str, fix: str) -> SpecError:
-        name = "--" + key.replace("_", "-") if where == "cli" else f"{where}.{key}"
-        return SpecError(f"{name}: invalid value {getattr(cfg, key)!r}: {fix}")
+    """Range and finiteness checks shared by YAML and CLI values (holdem.core.inputs)."""
+    def name(key: str) -> str:
+        return "--" + key.replace("_", "-") if where == "cli" else f"{where}.{key}"
 
-    if cfg.iters < 0:
-        raise bad("iters", "use a non-negative integer")
-    if cfg.batch_size <= 0:
-        raise bad("batch_size", "use a positive integer")
-    if cfg.num_workers < 0:
-        raise bad("num_workers", "use 0 (all cores) or a positive integer")
-    if cfg.time_budget is not None and cfg.time_budget <= 0:
-        raise bad("time_budget", "use a positive number of seconds")
-    if cfg.snapshot_interval <= 0:
-        raise bad("snapshot_interval", "use a positive number of seconds")
-    if cfg.checkpoint_interval is not None and cfg.checkpoint_interval <= 0:
-        raise bad("checkpoint_interval", "use a positive number of iterations")
-    if cfg.keep_snapshots < 1:
-        raise bad("keep_snapshots", "keep at least 1")
+    counts = (1 << 62) - 1  # iteration counts stay far inside the kernels' int64
+    positive_int = {"integer": True, "low": 0, "low_open": True, "high": counts}
+    seconds = {"low": 0, "low_open": True, "high": 1e10}
+    check_number(name("iters"), cfg.iters, integer=True, low=0, high=counts)
+    check_number(name("seed"), cfg.seed, integer=True, low=0, high=(1 << 63) - 1)
+    check_number(name("batch_size"), cfg.batch_size, integer=True, low=0, low_open=True, high=1 << 31)
+    check_number(name("num_workers"), cfg.num_workers, integer=True, low=0, high=100_000,
+                 fix="use 0 (all cores) or a positive integer")
+    check_optional(name("time_budget"), cfg.time_budget, **seconds, fix="use a positive number of seconds")
+    check_number(name("snapshot_interval"), cfg.snapshot_interval, **seconds, fix="use a positive number of seconds")
+    check_optional(name("checkpoint_interval"), cfg.checkpoint_interval, **positive_int,
+                   fix="use a positive number of iterations")
+    check_number(name("keep_snapshots"), cfg.keep_snapshots, integer=True, low=1, high=1_000_000,
+                 fix="keep at least 1")
+    check_optional(name("eval_interval"), cfg.eval_interval, **positive_int,
+                   fix="use a positive number of iterations (or leave it out: no evaluations)")
+    check_number(name("stall_timeout"), cfg.stall_timeout, **seconds, fix="use a positive number of seconds")
     if cfg.on_worker_failure not in ("restart", "stop"):
-        raise bad("on_worker_failure", "use 'restart' or 'stop'")
-    if cfg.stall_timeout <= 0:
-        raise bad("stall_timeout", "use a positive number of seconds")
+        raise SpecError(f"{name('on_worker_failure')}: invalid value {cfg.on_worker_failure!r}: use 'restart' or 'stop'")
     return cfg
+
+
+#: more workers than this many per core only with --force-workers (each is a process)
+MAX_WORKERS_PER_CORE = 4
+
+
+def check_workers(num_workers: int, force: bool = False) -> int:
+    """``num_workers`` if sane for this machine: above MAX_WORKERS_PER_CORE per core needs ``force``."""
+    cores = os.cpu_count() or 1
+    if num_workers > MAX_WORKERS_PER_CORE * cores and not force:
+        raise SpecError(f"--num-workers / train.num_workers: invalid value {num_workers}: this machine has "
+                        f"{cores} cores; use at most {MAX_WORKERS_PER_CORE * cores} (0 = one per core) "
+                        "or pass --force-workers")
+    return num_workers
 
 
 def config_from_dict(data: Any, where: str = "config") -> RunConfig:
@@ -138,13 +154,15 @@ def load_config(path: str | Path) -> RunConfig:
         text = path.read_text()
     except OSError as e:
         raise SpecError(f"{path}: cannot read config ({e.strerror}); check the path") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a text file (a YAML config is UTF-8 text); check the path") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise SpecError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from None
     try:
         return config_from_dict(data)
-    except SpecError as e:
+    except InputError as e:
         raise SpecError(f"{path}: {e}") from None
 
 

@@ -14,12 +14,13 @@ import numpy as np
 
 from holdem.abstraction.isomorphism import NUM_INDICES
 from holdem.core.checksum import sha256_file
+from holdem.core.inputs import InputError
 
 BUCKET_VERSION = 1
 STREET_NAMES = ("preflop", "flop", "turn", "river")
 
 
-class BucketFileError(ValueError):
+class BucketFileError(InputError):
     """A bucket file cannot be used; the message names the file and the problem."""
 
 

@@ -15,26 +15,30 @@ import sys
 import time
 from pathlib import Path
 
-from holdem.cli.common import run_cli
+from holdem.cli.common import ArgumentParser, number, run_cli
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    p = argparse.ArgumentParser(prog="build_buckets", description=__doc__,
+    p = ArgumentParser(prog="build_buckets", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", choices=("tiny", "small", "mid", "large"))
-    p.add_argument("--k-preflop", type=int, default=None)
-    p.add_argument("--k-flop", type=int, default=None)
-    p.add_argument("--k-turn", type=int, default=None)
-    p.add_argument("--k-river", type=int, default=None)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--sample", type=int, default=200_000, help="hands per street the centroids are fitted on")
+    buckets = number(integer=True, low=1, high=65536)
+    p.add_argument("--k-preflop", type=buckets, default=None, help="preflop buckets (169 = lossless)")
+    p.add_argument("--k-flop", type=buckets, default=None, help="flop buckets")
+    p.add_argument("--k-turn", type=buckets, default=None, help="turn buckets")
+    p.add_argument("--k-river", type=buckets, default=None, help="river buckets")
+    p.add_argument("--seed", type=number(integer=True, low=0, high=(1 << 63) - 1), default=0,
+                   help="seed of the sampling and k-means (default 0)")
+    p.add_argument("--sample", type=number(integer=True, low=1, high=100_000_000), default=200_000,
+                   help="hands per street the centroids are fitted on (default 200000)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--force", action="store_true", help="overwrite an existing bucket file")
     args = p.parse_args(argv)
 
     def go() -> int:
         from holdem.abstraction.build import PRESETS, BuildParams, build
+        from holdem.core.files import check_output
 
         ks = list(PRESETS[args.preset]) if args.preset else [169, 50, 50, 50]
         for i, value in enumerate((args.k_preflop, args.k_flop, args.k_turn, args.k_river)):
@@ -43,8 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, k in zip(("--k-preflop", "--k-flop", "--k-turn", "--k-river"), ks):
             if not 1 <= k <= 65536:
                 raise ValueError(f"{name} {k}: use a bucket count from 1 to 65536")
-        if args.out.exists() and not args.force:
-            raise ValueError(f"{args.out}: exists; pass --force to rebuild it")
+        check_output(args.out, args.force, "--out")
         params = BuildParams(*ks, seed=args.seed, sample=args.sample)
         start = time.time()
         try:

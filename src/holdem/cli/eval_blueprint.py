@@ -13,7 +13,7 @@ interval; positive = the blueprint wins; LBR's number is what LBR wins from the 
 ``--all-snapshots`` evaluates every kept snapshot too (the same seed for each, so their
 differences are not blurred by different cards); ``--plot`` draws the metrics against the
 iteration (needs matplotlib: ``pip install 'holdem[plot]'``). Results go to ``RUN/eval.json``
-(or ``--out``).
+(or ``--out``); an existing results or plot file is kept unless ``--force``.
 
 Off-tree actions never occur here: both agents play on the blueprint's tree. Playing a real
 opponent (``holdem.cli.play``) maps its sizes onto the tree with the pseudo-harmonic
@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import io
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from holdem.cli.common import run_cli
+from holdem.cli.common import ArgumentParser, number, run_cli
 from holdem.eval.rule_bots import RULE_BOTS
 
 # the rule bots that --opponents accepts and plays by default (all but always-fold)
@@ -150,6 +151,8 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     """PNG of every metric against the iteration (needs matplotlib)."""
     import matplotlib
 
+    from holdem.core.files import write_atomic
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -170,29 +173,34 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     ax.axhline(0.0, color="grey", linewidth=0.5)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    buf = io.BytesIO()
+    fig.savefig(buf, format=path.suffix.lstrip(".").lower() or "png", dpi=100)
+    write_atomic(path, buf.getvalue())
     plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    p = argparse.ArgumentParser(prog="eval_blueprint", description=__doc__,
+    p = ArgumentParser(prog="eval_blueprint", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--policy", required=True, type=Path, help="run directory or snapshot directory")
     p.add_argument("--all-snapshots", action="store_true", help="also evaluate every kept snapshot")
     p.add_argument("--out", type=Path, help="write the results as JSON (default RUN/eval.json)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing results/plot file")
     p.add_argument("--opponents", help="comma-separated: always-call, uniform, min-raise, or run/snapshot "
                    "directories of the same game (default for heads-up Hold'em: the three fixed agents)")
-    p.add_argument("--hands", type=int, default=20_000,
+    p.add_argument("--hands", type=number(integer=True, low=2), default=20_000,
                    help="duplicate deals per head-to-head match, each played in both seats (default 20000)")
     p.add_argument("--lbr", action="store_true", help="run Local Best Response against the blueprint")
-    p.add_argument("--lbr-hands", type=int, default=2_000,
+    p.add_argument("--lbr-hands", type=number(integer=True, low=2), default=2_000,
                    help="duplicate deals for LBR, each played in both seats (default 2000)")
     p.add_argument("--lbr-bets", default="1.0",
                    help="LBR's bet sizes as pot fractions, each mapped to the nearest raise of the tree; "
                    "all-in is always tried (default 1.0)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the deals (the same for every snapshot)")
-    p.add_argument("--threads", type=int, default=1, help="numba threads for LBR (default 1)")
+    p.add_argument("--seed", type=number(integer=True, low=0), default=0,
+                   help="seed of the deals (the same for every snapshot; default 0)")
+    p.add_argument("--threads", type=number(integer=True, low=1, high=1024), default=1,
+                   help="numba threads for LBR (default 1)")
     p.add_argument("--plot", nargs="?", type=Path, const=True, default=None, metavar="PNG",
                    help="draw the metrics against the iteration (default RUN/eval.png, or ./eval.png "
                    "for a snapshot; needs matplotlib)")
@@ -202,18 +210,26 @@ def main(argv: list[str] | None = None) -> int:
         from holdem.eval.blueprint import load_blueprint
         from holdem.mccfr.best_response import SMALL_GAME_DEALS
         from holdem.mccfr.problem import deal_count
+        from holdem.core.files import check_output, write_atomic
+        from holdem.core.inputs import InputError, parse_number
+        from holdem.run.directory import is_run_dir
         from holdem.run.snapshot import list_snapshots, read_meta
 
         if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
             raise ValueError("--plot needs matplotlib: pip install 'holdem[plot]' (or pip install matplotlib)")
-        if args.hands < 2 or args.lbr_hands < 2:
-            raise ValueError("--hands and --lbr-hands: use at least 2 deals (for a confidence interval)")
-        try:
-            lbr_bets = tuple(float(x) for x in args.lbr_bets.split(",") if x.strip())
-        except ValueError:
-            raise ValueError(f"--lbr-bets: invalid value {args.lbr_bets!r}: use pot fractions like 0.5,1") from None
-        if args.threads < 1:
-            raise ValueError(f"--threads: invalid value {args.threads}: use 1 or more")
+        lbr_bets = tuple(parse_number("--lbr-bets", x, low=0, low_open=True, high=1000,
+                                      fix="use positive pot fractions like 0.5,1")
+                         for x in args.lbr_bets.split(",") if x.strip())
+        if not lbr_bets:
+            raise InputError(f"--lbr-bets: invalid value {args.lbr_bets!r}: use pot fractions like 0.5,1")
+        run_dir = args.policy if is_run_dir(args.policy) else None
+        out = args.out or (run_dir / "eval.json" if run_dir is not None else None)
+        if out is not None:
+            check_output(out, args.force, "--out")
+        plot_path = None
+        if args.plot is not None:
+            plot_path = args.plot if isinstance(args.plot, Path) else (run_dir or Path.cwd()) / "eval.png"
+            check_output(plot_path, args.force, "--plot")
         head = load_blueprint(args.policy)
         paths = [args.policy]
         if args.all_snapshots:
@@ -235,14 +251,11 @@ def main(argv: list[str] | None = None) -> int:
                                            args.seed, args.threads, lbr_bets))
             results.append(r)
         print_table(results)
-        run_dir = args.policy if (args.policy / "config.yaml").exists() else None
-        out = args.out or (run_dir / "eval.json" if run_dir is not None else None)
         if out is not None:
-            out.write_text(json.dumps(results, indent=1))
-        if args.plot is not None:
-            target = args.plot if isinstance(args.plot, Path) else (run_dir or Path.cwd()) / "eval.png"
-            plot(results, target)
-            print(f"plot: {target}")
+            write_atomic(out, json.dumps(results, indent=1))
+        if plot_path is not None:
+            plot(results, plot_path)
+            print(f"plot: {plot_path}")
         return 0
 
     return run_cli(go)

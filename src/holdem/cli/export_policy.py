@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from holdem.cli.common import run_cli
+from holdem.cli.common import ArgumentParser, run_cli
 
 MAX_EXPORT_ROWS = 5_000_000
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    p = argparse.ArgumentParser(prog="export_policy", description=__doc__,
+    p = ArgumentParser(prog="export_policy", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", required=True, type=Path, help="run directory or snapshot directory")
     p.add_argument("--out", required=True, type=Path, help="output JSON file")
@@ -27,18 +26,16 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     def go() -> int:
+        from holdem.core.files import check_output, write_atomic
         from holdem.eval.blueprint import load_blueprint
 
-        if args.out.exists() and not args.force:
-            raise ValueError(f"{args.out}: exists; pass --force to overwrite it")
+        check_output(args.out, args.force, "--out")
         bp = load_blueprint(args.run)
         if bp.problem.layout.num_rows > MAX_EXPORT_ROWS:
             raise ValueError(f"{args.run}: {bp.problem.layout.num_rows:,} infosets are too many for JSON; "
                              "use holdem.cli.query for single spots")
         policy = bp.policy_dict("current" if args.current else "average")
-        tmp = args.out.with_name(args.out.name + ".tmp")
-        tmp.write_text(json.dumps(policy, indent=1, sort_keys=True))
-        os.replace(tmp, args.out)
+        write_atomic(args.out, json.dumps(policy, indent=1, sort_keys=True))
         print(f"wrote {len(policy):,} infosets to {args.out}")
         return 0
 

@@ -31,6 +31,9 @@ from pathlib import Path
 
 import psutil
 
+from holdem.cli.common import ArgumentParser, number
+from holdem.core.files import check_output
+from holdem.core.inputs import InputError
 from holdem.monitor.child import STOP_TIMEOUT, install_handlers, kill_group, restore_handlers, start_child
 from holdem.monitor.monitor import Monitor
 from holdem.monitor.run_files import logdir_of, read_json
@@ -40,24 +43,27 @@ EXIT_BAD_INPUT = 2
 
 def build_parser() -> argparse.ArgumentParser:
     """The monitor's options (the training command, if any, follows ``--``)."""
-    p = argparse.ArgumentParser(prog="holdem-monitor", description=__doc__,
+    p = ArgumentParser(prog="holdem-monitor", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     target = p.add_argument_group("what to monitor (or a command after --)")
-    target.add_argument("--pid", type=int, help="coordinator pid (its children are the workers)")
+    target.add_argument("--pid", type=number(integer=True, low=1), help="coordinator pid (its children are the workers)")
     target.add_argument("--run", type=Path, help="run directory (the pid is read from run.json)")
-    p.add_argument("--interval", type=float, default=2.0, help="seconds between samples (default 2)")
-    p.add_argument("--csv", type=Path, help="write one row per process per interval")
-    p.add_argument("--stall-cpu", type=float, default=20.0, dest="stall_cpu",
+    seconds = number(low=0, low_open=True, high=10 ** 9)
+    p.add_argument("--interval", type=seconds, default=2.0, help="seconds between samples (default 2)")
+    p.add_argument("--csv", type=Path, help="write one row per process per interval (a new file, or --force)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --csv / --summary-json file")
+    p.add_argument("--stall-cpu", type=number(low=0, high=100), default=20.0, dest="stall_cpu",
                    help="a worker under this CPU%% ... (default 20)")
-    p.add_argument("--stall-window", type=float, default=30.0, dest="stall_window",
+    p.add_argument("--stall-window", type=seconds, default=30.0, dest="stall_window",
                    help="... for this many seconds is stalled; so is an iteration counter frozen "
                         "this long (default 30)")
     p.add_argument("--fail-on-stall", action="store_true", dest="fail_on_stall",
                    help="on a stall, stop (and stop a run started here) and exit with status 3")
-    p.add_argument("--duration", type=float, help="stop monitoring after SEC seconds (a run started here gets SIGINT)")
-    p.add_argument("--stop-timeout", type=float, default=STOP_TIMEOUT, dest="stop_timeout",
+    p.add_argument("--duration", type=seconds, help="stop monitoring after SEC seconds (a run started here gets SIGINT)")
+    p.add_argument("--stop-timeout", type=seconds, default=STOP_TIMEOUT, dest="stop_timeout",
                    help="seconds a run started here gets to stop after SIGINT (default 120)")
-    p.add_argument("--summary-json", type=Path, dest="summary_json", help="also write the summary as JSON")
+    p.add_argument("--summary-json", type=Path, dest="summary_json",
+                   help="also write the summary as JSON (a new file, or --force)")
     return p
 
 
@@ -74,16 +80,14 @@ def main(argv: list[str] | None = None) -> int:
         i = argv.index("--")
         argv, command = argv[:i], argv[i + 1:]
     args = build_parser().parse_args(argv)
-    if args.interval <= 0 or args.stall_window <= 0 or (args.duration is not None and args.duration <= 0):
-        return _fail("--interval, --stall-window and --duration must be positive")
     if bool(command) == bool(args.pid or args.run):
         return _fail("give --pid PID or --run DIR to attach, or a command after -- to start (not both)")
-    if args.csv:
-        try:  # fail before starting anything
-            args.csv.parent.mkdir(parents=True, exist_ok=True)
-            args.csv.open("w").close()
-        except OSError as e:
-            return _fail(f"{args.csv}: cannot write ({e.strerror})")
+    try:  # outputs are checked, not created: nothing is written before the target is known
+        for flag, path in (("--csv", args.csv), ("--summary-json", args.summary_json)):
+            if path is not None:
+                check_output(path, args.force, flag)
+    except InputError as e:
+        return _fail(str(e))
     run_dir: Path | None = args.run
     child = None
     if command:
@@ -97,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         pid = args.pid
         if pid is None:
             info = read_json(args.run / "run.json")
-            if info is None or "pid" not in info:
+            if info is None or not isinstance(info.get("pid"), int) or isinstance(info.get("pid"), bool):
                 return _fail(f"{args.run / 'run.json'}: missing or unreadable; is {args.run} a run directory?")
             pid = int(info["pid"])
             if not psutil.pid_exists(pid):

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from holdem.cli.common import run_cli
+from holdem.cli.common import ArgumentParser, number, run_cli
 
 if TYPE_CHECKING:
     from holdem.eval.blueprint import Blueprint
@@ -205,9 +205,9 @@ class Session:
         holes = ["".join(cards[p * h:(p + 1) * h]) for p in range(2)]
         full_board = cards[2 * h:2 * h + sum(spec.board_cards)]
         ends = np.cumsum(spec.board_cards)
-        number = self.hands + 1
+        hand_no = self.hands + 1
         names = {0: "small blind" if spec.blinds else "seat 0", 1: "big blind" if spec.blinds else "seat 1"}
-        self.say(f"=== hand {number}: you are seat {user} ({names[user]}), stacks {list(spec.stacks)} ===")
+        self.say(f"=== hand {hand_no}: you are seat {user} ({names[user]}), stacks {list(spec.stacks)} ===")
         self.say(f"your cards: {holes[user]}")
         state = initial_state(spec)
         hand = AbstractHand(self.bp.problem, self.rng)
@@ -259,11 +259,12 @@ class Session:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    p = argparse.ArgumentParser(prog="play", description=__doc__,
+    p = ArgumentParser(prog="play", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--policy", required=True, type=Path, help="run directory or snapshot directory")
-    p.add_argument("--hands", type=int, help="number of hands (default: until end of input or q)")
-    p.add_argument("--seed", type=int, default=None, help="seed of the cards and the bot's choices")
+    p.add_argument("--hands", type=number(integer=True, low=1), help="number of hands (default: until end of input or q)")
+    p.add_argument("--seed", type=number(integer=True, low=0), default=None,
+                   help="seed of the cards and the bot's choices (default: random)")
     p.add_argument("--seat", default="alternate", choices=["0", "1", "alternate"],
                    help="your seat: 0 (small blind, button), 1 (big blind) or alternate (default)")
     args = p.parse_args(argv)

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from holdem.cli.common import run_cli
+from holdem.cli.common import ArgumentParser, number, run_cli
 
 if TYPE_CHECKING:
     from holdem.eval.blueprint import Blueprint
@@ -46,6 +46,26 @@ def parse_spec_cards(spec: GameSpec, text: str, what: str) -> list[str]:
     return out
 
 
+def hand_class_combo(spec: GameSpec, text: str) -> str | None:
+    """A combo of the starting-hand class ``text`` ('AKs', '72o', 'TT'), or None if ``text``
+    is not a class. Preflop every combo of a class is the same infoset (suit isomorphism)."""
+    t = text.strip()
+    if spec.hole_cards != 2 or len(t) not in (2, 3) or any(c not in spec.ranks for c in t[:2].upper()):
+        return None
+    hi, lo = t[0].upper(), t[1].upper()
+    kind = t[2:].lower()
+    top, second = spec.suits[-1], spec.suits[-2] if len(spec.suits) > 1 else None
+    if hi == lo:
+        if kind or second is None:
+            raise ValueError(f"--hand {text!r}: a pair is written like 'TT' (no s/o)")
+        return f"{hi}{top}{lo}{second}"
+    if kind not in ("s", "o"):
+        raise ValueError(f"--hand {text!r}: say {hi}{lo}s (suited) or {hi}{lo}o (offsuit), or give two cards")
+    if kind == "o" and second is None:
+        raise ValueError(f"--hand {text!r}: the deck of {spec.name!r} has one suit")
+    return f"{hi}{top}{lo}{top if kind == 's' else second}"
+
+
 def describe_spot(bp: Blueprint, hand: str, board: str, history: str, position: int | None = None,
                   which: str = "average") -> dict[str, Any]:
     """The infoset of ``hand``/``board`` after ``history`` and its action probabilities, as a dict."""
@@ -54,7 +74,11 @@ def describe_spot(bp: Blueprint, hand: str, board: str, history: str, position: 
 
     problem = bp.problem
     spec, tree = problem.spec, problem.tree
-    hole = parse_spec_cards(spec, hand, "--hand")
+    combo = hand_class_combo(spec, hand)
+    if combo is not None and board:
+        raise ValueError(f"--hand {hand!r}: a hand class names one infoset only preflop; with a board give "
+                         "two cards, e.g. --hand AhKs")
+    hole = parse_spec_cards(spec, combo or hand, "--hand")
     cards = parse_spec_cards(spec, board, "--board") if board else []
     seen: set[str] = set()
     for c in hole + cards:
@@ -112,13 +136,13 @@ def _street(s: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    p = argparse.ArgumentParser(prog="query", description=__doc__,
+    p = ArgumentParser(prog="query", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--policy", required=True, type=Path, help="run directory or snapshot directory")
-    p.add_argument("--hand", required=True, help="hole cards, e.g. AhKs")
+    p.add_argument("--hand", required=True, help="hole cards, e.g. AhKs; preflop also a class: AKs, 72o, TT")
     p.add_argument("--board", default="", help="board cards dealt so far, e.g. 'Qs Jh 2c'")
     p.add_argument("--history", default="", help="ACPC betting so far, e.g. 'r6c/'")
-    p.add_argument("--position", type=int, help="seat to act (checked against the history)")
+    p.add_argument("--position", type=number(integer=True, low=0, high=5), help="seat to act (checked against the history)")
     p.add_argument("--current", action="store_true", help="show the current (regret-matching) strategy")
     args = p.parse_args(argv)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from holdem.cli.common import run_cli
+from holdem.cli.common import ArgumentParser, run_cli
 
 
 def table_bytes(num_rows: int, max_actions: int) -> int:
@@ -30,7 +30,7 @@ def _human(n: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    p = argparse.ArgumentParser(prog="tree_stats", description=__doc__,
+    p = ArgumentParser(prog="tree_stats", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", required=True, type=Path)
     args = p.parse_args(argv)

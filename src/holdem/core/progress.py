@@ -20,11 +20,12 @@ def format_eta(seconds: float) -> str:
 class StatusLine:
     """One live line on ``stream``: rewritten on a terminal, printed every ``every`` s otherwise."""
 
-    def __init__(self, stream: TextIO = sys.stderr, every: float = 5.0):
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None, every: float = 5.0):
+        self.stream = stream or sys.stderr  # (looked up now: a redirected stderr is honoured)
         self.every = every
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self.last_print = 0.0
+        self.open = False  # a live line is on the terminal
 
     def show(self, text: str, force: bool = False) -> None:
         """Print ``text`` (always on a terminal; elsewhere when forced or ``every`` s have passed)."""
@@ -32,22 +33,24 @@ class StatusLine:
         if self.tty:
             self.stream.write("\r" + text.ljust(100)[:160])
             self.stream.flush()
+            self.open = True
         elif force or now - self.last_print >= self.every:
             self.stream.write(text + "\n")
             self.stream.flush()
             self.last_print = now
 
     def done(self) -> None:
-        """End the live line."""
-        if self.tty:
+        """End the live line (once)."""
+        if self.open:
             self.stream.write("\n")
             self.stream.flush()
+            self.open = False
 
 
 class ProgressBar:
     """Call ``update(done)``; prints at most every ``every`` seconds (always the last update)."""
 
-    def __init__(self, label: str, total: int, unit: str = "", stream: TextIO = sys.stderr, every: float = 1.0):
+    def __init__(self, label: str, total: int, unit: str = "", stream: TextIO | None = None, every: float = 1.0):
         self.label, self.total, self.unit, self.every = label, total, unit, every
         self.line = StatusLine(stream, every)
         self.start = time.time()

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from holdem.config import RunConfig, config_from_dict
+from holdem.core.inputs import InputError
 from holdem.mccfr import infoset
 from holdem.mccfr.policy import current_policy
 from holdem.mccfr.problem import Problem, build_problem
@@ -53,7 +54,13 @@ def load_blueprint(path: str | Path) -> Blueprint:
     arrays, meta = load_snapshot(snap)
     if "config" not in meta:
         raise SnapshotError(f"{snap / 'meta.json'}: no config recorded; cannot rebuild the game")
-    cfg = config_from_dict(meta["config"])
+    try:
+        cfg = config_from_dict(meta["config"])
+    except InputError as e:
+        raise SnapshotError(f"{snap / 'meta.json'}: recorded config is invalid ({e})") from None
+    for name in ("regret", "strategy"):
+        if name not in arrays:
+            raise SnapshotError(f"{snap / 'tables.npz'}: array {name!r} missing; not a training snapshot")
     if cfg.problem_hash() != meta["problem_hash"]:
         raise SnapshotError(f"{snap / 'meta.json'}: config and problem hash disagree; the snapshot was modified")
     problem = build_problem(cfg.game, cfg.abstraction)

@@ -9,8 +9,11 @@ Seats are in posting order: seat 0 posts the first blind (small blind), seat 1 t
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
+
+from holdem.core.inputs import MAX_CHIPS, InputError
 
 RANK_CHARS = "23456789TJQKA"
 SUIT_CHARS = "cdhs"
@@ -18,7 +21,7 @@ SHOWDOWN_KINDS = ("rank", "pair-rank", "best-five")
 BETTING_KINDS = ("limit", "no-limit")
 
 
-class SpecError(ValueError):
+class SpecError(InputError):
     """A game or run configuration is invalid; the message names the key, value and fix."""
 
 
@@ -125,6 +128,8 @@ def validate(spec: GameSpec, where: str = "game") -> GameSpec:
         raise bad("blinds", spec.blinds, "a game needs an ante or a blind, or nobody has a reason to bet")
     if len(spec.stacks) != n or any((not isinstance(s, int)) or s <= 0 for s in spec.stacks):
         raise bad("stacks", spec.stacks, f"give {n} positive integers, one per seat")
+    if sum(spec.stacks) > MAX_CHIPS:  # the kernels count chips (a whole pot) in int32
+        raise bad("stacks", spec.stacks, f"the stacks may total at most {MAX_CHIPS:,} chips; use smaller units")
     for seat, stack in enumerate(spec.stacks):
         forced = spec.ante + (spec.blinds[seat] if seat < len(spec.blinds) else 0)
         if forced > stack:
@@ -143,10 +148,10 @@ def validate(spec: GameSpec, where: str = "game") -> GameSpec:
                       f"give {streets} lists (one per street) of lists of pot fractions per raise depth")
         for st, depths in enumerate(spec.raise_sizes):
             for d, fracs in enumerate(depths):
-                if any((not isinstance(f, (int, float))) or f <= 0 for f in fracs):
+                if any((not isinstance(f, (int, float))) or not math.isfinite(f) or f <= 0 for f in fracs):
                     raise bad(f"raise_sizes[{st}][{d}]", list(fracs), "pot fractions must be positive numbers")
-        if not 0 < spec.allin_threshold <= 1:
-            raise bad("allin_threshold", spec.allin_threshold, "use a fraction in (0, 1]")
+    if not 0 < spec.allin_threshold <= 1:  # (NaN fails this too)
+        raise bad("allin_threshold", spec.allin_threshold, "use a fraction in (0, 1]")
     if spec.showdown not in SHOWDOWN_KINDS:
         raise bad("showdown", spec.showdown, f"use one of {SHOWDOWN_KINDS}")
     if spec.showdown == "best-five" and not 5 <= spec.hole_cards + sum(spec.board_cards) <= 7:

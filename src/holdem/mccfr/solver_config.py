@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from holdem.core.inputs import check_number, check_optional
 from holdem.game.spec import GameSpec, SpecError
 from holdem.mccfr.average_strategy import AVERAGE_PLURIBUS, AVERAGE_SCHEMES
 from holdem.mccfr.external_sampling import Params, iteration_weight
@@ -105,18 +106,19 @@ def solver_config_from_dict(data: dict[str, Any] | None, where: str = "solver") 
             raise SpecError(f"{where}.{key}: invalid value {value!r}: expected {typ.__name__}")
         out[key] = float(value) if typ is float else value
     cfg = SolverConfig(**out)
-    if cfg.discount_interval <= 0:
-        raise SpecError(f"{where}.discount_interval: invalid value {cfg.discount_interval}: use a positive integer")
+
+    def name(key: str) -> str:
+        return f"{where}.{key}"
+    for key in ("discount_interval", "strategy_interval", "current_snapshots"):
+        check_number(name(key), getattr(cfg, key), integer=True, low=0, low_open=True)
+    for key in ("lcfr_threshold", "prune_start"):
+        check_number(name(key), getattr(cfg, key), integer=True, low=0)
     if cfg.average not in AVERAGE_SCHEMES:
         raise SpecError(f"{where}.average: invalid value {cfg.average!r}: use {', '.join(AVERAGE_SCHEMES)}")
-    for key in ("strategy_interval", "current_snapshots"):
-        if getattr(cfg, key) <= 0:
-            raise SpecError(f"{where}.{key}: invalid value {getattr(cfg, key)}: use a positive integer")
-    if not 0.0 <= cfg.pruning_probability <= 1.0:
-        raise SpecError(f"{where}.pruning_probability: invalid value {cfg.pruning_probability}: use [0, 1]")
-    if cfg.prune_start < 0:
-        raise SpecError(f"{where}.prune_start: invalid value {cfg.prune_start}: use a non-negative integer")
-    if cfg.pruning_threshold is not None and not cfg.pruning_threshold <= 0.0:
-        raise SpecError(f"{where}.pruning_threshold: invalid value {cfg.pruning_threshold}: use chips <= 0 "
-                        "(regret below it is pruned) or null (scaled with the iterations)")
+    check_number(name("pruning_probability"), cfg.pruning_probability, low=0, high=1,
+                 fix="use a probability in [0, 1]")
+    check_optional(name("pruning_threshold"), cfg.pruning_threshold, high=0,
+                   fix="use chips <= 0 (regret below it is pruned) or null (scaled with the iterations)")
+    check_optional(name("regret_floor"), cfg.regret_floor, high=0,
+                   fix="use chips <= 0 (regret is never below it) or null (-31,000 x the largest stack)")
     return cfg

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import psutil
 
+from holdem.core.files import write_atomic
 from holdem.monitor.child import forward_signal, stop_child
 from holdem.monitor.csv_log import CsvLog
 from holdem.monitor.render import Display
@@ -48,7 +49,7 @@ class Monitor:
         self.signals = 0
         self.last_run = RunState()
         self.metrics = MetricsTail()
-        self.csv = CsvLog(args.csv) if args.csv else None
+        self.csv = CsvLog(args.csv, run_dir if child is not None else None, args.force) if args.csv else None
         psutil.cpu_percent(None)  # prime the machine-wide counter
 
     # -- the run's state ------------------------------------------------------------------
@@ -181,7 +182,7 @@ class Monitor:
         s = self.summary()
         self.display.print_summary(s)
         if self.args.summary_json:
-            Path(self.args.summary_json).write_text(json.dumps(s, indent=1) + "\n")
+            write_atomic(Path(self.args.summary_json), json.dumps(s, indent=1) + "\n")
         if stalled and self.args.fail_on_stall:
             return EXIT_STALL
         if self.child is not None:

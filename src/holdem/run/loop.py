@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -41,6 +42,7 @@ class Run:
         self.last_full = -1  # iteration of the last record with statistics
         self.last_nash_conv: float | None = None  # small games: of the last evaluation
         self.events_logged = 0
+        self.stop_announced = False
         self.deals = None
         if problem.layout.num_rows and deal_count(problem) <= SMALL_GAME_DEALS:
             self.deals = deal_table(problem.spec, problem.deal_model)
@@ -118,8 +120,12 @@ class Run:
         self._write_status("running")
         return rec
 
-    def loop(self) -> int:
-        """Train until the iteration or time budget is spent or a signal arrives; 0 on success."""
+    def loop(self, stop: StopFlag | None = None) -> int:
+        """Train until the iteration or time budget is spent or ``stop`` is set (a signal);
+        0 on success. Without ``stop``, one is installed for the loop's duration."""
+        if stop is None:
+            with StopFlag() as own:
+                return self.loop(own)
         t = self.cfg.train
         metrics = MetricsWriter(self.run_dir, t.tensorboard)
         progress = StatusLine()
@@ -132,74 +138,76 @@ class Run:
         self._write_status("running")
         status = "finished"
         failure = None
-        with StopFlag() as stop:
+        try:
+            window_t, window_it = start, self.engine.iteration
+            rate = 0.0
+            while self.engine.iteration < t.iters:
+                if stop.signal is not None:
+                    status = "interrupted"
+                    break
+                if t.time_budget is not None and time.time() - start >= t.time_budget:
+                    status = "time budget spent"
+                    break
+                goal = min(t.iters, self.engine.iteration + self.engine.chunk,
+                           next_checkpoint or t.iters, next_eval or t.iters, next_current or t.iters)
+                self.engine.advance(goal - self.engine.iteration, lambda: self._stop_seen(stop, progress),
+                                    lambda: stop.hurry)
+                now = time.time()
+                if now > window_t:
+                    rate = 0.7 * rate + 0.3 * (self.engine.iteration - window_it) / (now - window_t) \
+                        if rate else (self.engine.iteration - window_it) / (now - window_t)
+                window_t, window_it = now, self.engine.iteration
+                elapsed = self.elapsed_before + now - start
+                if next_current is not None and self.engine.iteration >= next_current:
+                    current_snapshots.write(self.run_dir, self.engine.iteration, self.problem.layout,
+                                            self.engine.tables.regret)
+                    next_current = _next_multiple(self.engine.iteration, current_snapshots.interval(self.cfg))
+                at_eval = next_eval is not None and self.engine.iteration >= next_eval
+                if at_eval:
+                    next_eval = _next_multiple(self.engine.iteration, t.eval_interval)
+                self.record(metrics, elapsed, rate, full=at_eval)
+                due = now - last_snap >= t.snapshot_interval
+                if next_checkpoint is not None and self.engine.iteration >= next_checkpoint:
+                    due = True
+                    next_checkpoint = _next_multiple(self.engine.iteration, t.checkpoint_interval)
+                if due:
+                    self.snapshot(self.run_dir / "snapshots" / f"iter_{self.engine.iteration:012d}", elapsed,
+                                  background=True, prune=True)
+                    last_snap = time.time()
+                left = t.iters - self.engine.iteration
+                eta = left / rate if rate > 0 else float("inf")
+                if t.time_budget is not None:
+                    eta = min(eta, t.time_budget - (now - start))
+                st = self.engine.status()
+                progress.show(f"iter {self.engine.iteration:,}/{t.iters:,}  {rate:,.0f} it/s  "
+                              f"ETA {format_eta(eta)}  workers {st.get('workers_alive', 1)}  "
+                              + (f"pruned {100 * st['pruned_share']:.1f}%  " if self.cfg.solver.enable_pruning else "")
+                              + (f"exploitability {self.last_nash_conv / self.problem.spec.num_players:.5f}  "
+                                 if self.last_nash_conv is not None else "")
+                              + f"snapshot {self.last_snapshot}")
+        except KeyboardInterrupt:
+            status = "interrupted"
+        except WorkerFailure as e:
+            status = "worker failure"
+            failure = str(e)
+        finally:
+            elapsed = self.elapsed_before + time.time() - start
             try:
-                window_t, window_it = start, self.engine.iteration
-                rate = 0.0
-                while self.engine.iteration < t.iters:
-                    if stop.signal is not None:
-                        status = "interrupted"
-                        break
-                    if t.time_budget is not None and time.time() - start >= t.time_budget:
-                        status = "time budget spent"
-                        break
-                    goal = min(t.iters, self.engine.iteration + self.engine.chunk,
-                               next_checkpoint or t.iters, next_eval or t.iters, next_current or t.iters)
-                    self.engine.advance(goal - self.engine.iteration, lambda: stop.signal is not None)
-                    now = time.time()
-                    if now > window_t:
-                        rate = 0.7 * rate + 0.3 * (self.engine.iteration - window_it) / (now - window_t) \
-                            if rate else (self.engine.iteration - window_it) / (now - window_t)
-                    window_t, window_it = now, self.engine.iteration
-                    elapsed = self.elapsed_before + now - start
-                    if next_current is not None and self.engine.iteration >= next_current:
-                        current_snapshots.write(self.run_dir, self.engine.iteration, self.problem.layout,
-                                                self.engine.tables.regret)
-                        next_current = _next_multiple(self.engine.iteration, current_snapshots.interval(self.cfg))
-                    at_eval = next_eval is not None and self.engine.iteration >= next_eval
-                    if at_eval:
-                        next_eval = _next_multiple(self.engine.iteration, t.eval_interval)
-                    self.record(metrics, elapsed, rate, full=at_eval)
-                    due = now - last_snap >= t.snapshot_interval
-                    if next_checkpoint is not None and self.engine.iteration >= next_checkpoint:
-                        due = True
-                        next_checkpoint = _next_multiple(self.engine.iteration, t.checkpoint_interval)
-                    if due:
-                        self.snapshot(self.run_dir / "snapshots" / f"iter_{self.engine.iteration:012d}", elapsed,
-                                      background=True, prune=True)
-                        last_snap = time.time()
-                    left = t.iters - self.engine.iteration
-                    eta = left / rate if rate > 0 else float("inf")
-                    if t.time_budget is not None:
-                        eta = min(eta, t.time_budget - (now - start))
-                    st = self.engine.status()
-                    progress.show(f"iter {self.engine.iteration:,}/{t.iters:,}  {rate:,.0f} it/s  "
-                                  f"ETA {format_eta(eta)}  workers {st.get('workers_alive', 1)}  "
-                                  + (f"pruned {100 * st['pruned_share']:.1f}%  " if self.cfg.solver.enable_pruning else "")
-                                  + (f"NashConv {self.last_nash_conv:.5f}  " if self.last_nash_conv is not None else "")
-                                  + f"snapshot {self.last_snapshot}")
-            except KeyboardInterrupt:
-                status = "interrupted"
-            except WorkerFailure as e:
-                status = "worker failure"
-                failure = str(e)
-            finally:
-                elapsed = self.elapsed_before + time.time() - start
+                # workers still running (worker failure, a second Ctrl-C) must stop, and
+                # what they applied be counted, before the final record and snapshot
+                self._stop_seen(stop, progress)
+                self.engine.quiesce(lambda: stop.hurry)
                 try:
-                    # workers still running (worker failure, a second Ctrl-C) must stop, and
-                    # what they applied be counted, before the final record and snapshot
-                    self.engine.quiesce()
-                    try:
-                        self.finish_snapshot()
-                    except Exception as e:  # noqa: BLE001 - the final snapshot matters more
-                        print(f"holdem: warning: background snapshot failed: {e}", file=sys.stderr)
-                    if self.last_full != self.engine.iteration:
-                        self.record(metrics, elapsed, 0.0, full=True)
-                    self.snapshot(self.run_dir / "final", elapsed)
-                finally:
-                    progress.done()
-                    metrics.close()
-                    self._write_status(status)
+                    self.finish_snapshot()
+                except Exception as e:  # noqa: BLE001 - the final snapshot matters more
+                    print(f"holdem: warning: background snapshot failed: {e}", file=sys.stderr)
+                if self.last_full != self.engine.iteration:
+                    self.record(metrics, elapsed, 0.0, full=True)
+                self.snapshot(self.run_dir / "final", elapsed)
+            finally:
+                progress.done()
+                metrics.close()
+                self._write_status(status)
         exact = (f"; NashConv {self.last_nash_conv:.6f} (exploitability "
                  f"{self.last_nash_conv / self.problem.spec.num_players:.6f})" if self.last_nash_conv is not None else "")
         print(f"holdem: {status} at iteration {self.engine.iteration:,} after {elapsed:.1f}s{exact}; "
@@ -208,6 +216,17 @@ class Run:
             print(f"holdem: error: {failure}", file=sys.stderr)
             return 1
         return 0
+
+    def _stop_seen(self, stop: StopFlag, progress: StatusLine) -> bool:
+        """Whether a stop was requested; says so once, when first seen (called by the
+        engine's supervisor while the main thread waits on it, so nothing else writes)."""
+        if stop.is_set() and not self.stop_announced:
+            self.stop_announced = True
+            progress.done()
+            print(f"holdem: stopping on {signal.Signals(stop.signal).name}: finishing running batches, then "
+                  "the final snapshot (another signal shortens the wait, never skips the snapshot)",
+                  file=sys.stderr, flush=True)
+        return stop.is_set()
 
     def _write_status(self, status: str) -> None:
         info = {"pid": os.getpid(), "status": status, "updated": time.time(),

@@ -4,29 +4,36 @@ A snapshot is a directory written atomically: everything goes into a hidden temp
 directory beside it, each file is fsynced, then the directory is renamed into place and the
 parent fsynced. A crash at any moment leaves either the old snapshots or the new one
 complete, never a half-written one under a real name. ``meta.json`` records the format
-version, the SHA-256 of ``tables.npz`` and what the tables belong to (problem hash), so a
-damaged, foreign or tampered snapshot is refused with a message naming the file.
+version, the SHA-256 of ``tables.npz``, what the tables belong to (problem hash) and, in
+``meta_sha256``, the SHA-256 of the rest of ``meta.json`` itself, so a damaged, foreign or
+tampered snapshot (tables or metadata: an edited iteration, a removed generator state) is
+refused with a message naming the file. Format 1 (before the metadata checksum) is still
+read, with its fields checked for type.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from holdem.core.checksum import sha256_file
+from holdem.core.inputs import InputError
 from holdem.core.processes import pid_alive
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 TABLES = "tables.npz"
 META = "meta.json"
 
 
-class SnapshotError(ValueError):
+class SnapshotError(InputError):
     """A snapshot cannot be used; the message names the file and the problem."""
 
 
@@ -54,6 +61,7 @@ def save_snapshot(target: Path, arrays: dict[str, np.ndarray], meta: dict[str, A
             os.fsync(f.fileno())
         full = dict(meta, version=SNAPSHOT_VERSION, sha256=sha256_file(tmp / TABLES), written=time.time(),
                     arrays={k: [str(v.dtype), list(v.shape)] for k, v in arrays.items()})
+        full["meta_sha256"] = meta_digest(full)
         with open(tmp / META, "w") as f:
             json.dump(full, f, indent=1, sort_keys=True)
             f.flush()
@@ -73,24 +81,56 @@ def save_snapshot(target: Path, arrays: dict[str, np.ndarray], meta: dict[str, A
     return target
 
 
+def meta_digest(meta: dict[str, Any]) -> str:
+    """SHA-256 of a snapshot's metadata without its own ``meta_sha256`` (canonical JSON)."""
+    body = {k: v for k, v in meta.items() if k != "meta_sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+#: fields every snapshot's meta.json has, and those a training run adds, with their types
+#: (checked in format 1 too, which has no metadata checksum)
+_REQUIRED = {"sha256": (str,), "iteration": (int,), "problem_hash": (str,)}
+_OPTIONAL = {"rng": (list,), "elapsed": (int, float), "config": (dict,), "num_rows": (int,)}
+
+
 def read_meta(path: Path) -> dict[str, Any]:
-    """The metadata of a snapshot directory, checked for version and required fields."""
+    """The metadata of a snapshot directory, checked for version, checksum and fields."""
     path = Path(path)
     meta_path = path / META
     try:
-        meta = json.loads(meta_path.read_text())
+        meta = json.loads(meta_path.read_bytes())
     except FileNotFoundError:
         raise SnapshotError(f"{meta_path}: missing; {path} is not a complete snapshot") from None
+    except IsADirectoryError:
+        raise SnapshotError(f"{meta_path}: is a directory; {path} is not a snapshot") from None
     except (OSError, ValueError) as e:
-        raise SnapshotError(f"{meta_path}: unreadable ({e}); the snapshot is damaged") from None
-    if not isinstance(meta, dict) or meta.get("version") != SNAPSHOT_VERSION:
+        raise SnapshotError(f"{meta_path}: unreadable ({type(e).__name__}); the snapshot is damaged") from None
+    if not isinstance(meta, dict) or meta.get("version") not in READABLE_VERSIONS:
         found = meta.get("version") if isinstance(meta, dict) else None
         raise SnapshotError(f"{meta_path}: snapshot format version {found!r}, this holdem reads "
-                            f"version {SNAPSHOT_VERSION}")
-    for key in ("sha256", "iteration", "problem_hash"):
+                            f"versions {', '.join(map(str, READABLE_VERSIONS))}")
+    if meta["version"] >= 2 and meta.get("meta_sha256") != meta_digest(meta):
+        raise SnapshotError(f"{meta_path}: checksum mismatch (meta_sha256); the metadata is damaged or was "
+                            "modified: use another snapshot")
+    for key, types in {**_REQUIRED, **_OPTIONAL}.items():
         if key not in meta:
-            raise SnapshotError(f"{meta_path}: field {key!r} missing; the snapshot is damaged")
+            if key in _REQUIRED:
+                raise SnapshotError(f"{meta_path}: field {key!r} missing; the snapshot is damaged")
+            continue
+        value = meta[key]
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise SnapshotError(f"{meta_path}: field {key!r} has invalid value {value!r}; the snapshot is damaged")
+    rng = meta.get("rng", ["0"])
+    if meta["iteration"] < 0 or not rng or not all(isinstance(x, str) and x.isdigit() for x in rng):
+        raise SnapshotError(f"{meta_path}: field 'iteration' or 'rng' is invalid; the snapshot is damaged")
     return meta
+
+
+def require_fields(meta: dict[str, Any], path: Path, keys: tuple[str, ...] = ("rng", "elapsed", "config")) -> None:
+    """SnapshotError unless ``meta`` has ``keys`` (what a training run's snapshot has)."""
+    for key in keys:
+        if key not in meta:
+            raise SnapshotError(f"{Path(path) / META}: field {key!r} missing; not a training snapshot, or damaged")
 
 
 def load_snapshot(path: Path, verify: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -105,8 +145,10 @@ def load_snapshot(path: Path, verify: bool = True) -> tuple[dict[str, np.ndarray
     try:
         with np.load(tables, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as e:
-        raise SnapshotError(f"{tables}: unreadable ({e})") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        # (numpy's own message suggests allow_pickle, which a snapshot never needs)
+        raise SnapshotError(f"{tables}: unreadable (not a valid .npz of numeric arrays); the snapshot is "
+                            "damaged: use another snapshot") from None
     for name, (dtype, shape) in meta.get("arrays", {}).items():
         if name not in arrays or str(arrays[name].dtype) != dtype or list(arrays[name].shape) != shape:
             raise SnapshotError(f"{tables}: array {name!r} does not match {META}")

@@ -45,6 +45,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -171,6 +172,9 @@ class ParallelEngine:
         self._frozen: dict[str, np.ndarray] | None = None
         self._closed = False
         shm.sweep_orphans()
+        # before the first segment: multiprocessing's resource tracker, started with it, then
+        # runs through the launcher as well (it ignores SIGINT/SIGTERM itself, not SIGHUP)
+        self.ctx = worker_context()
         try:
             layout = problem.layout
             rows, width = layout.num_rows, layout.max_actions
@@ -186,7 +190,6 @@ class ParallelEngine:
                              self.shared.create("scratch_strategy", (num_workers, scratch_rows, width), np.float64))
             self.kernel = self._share_game()
             self._warm_up()
-            self.ctx = mp.get_context("spawn")
             for wid in range(num_workers):
                 self._start(wid)
             self._wait_ready()
@@ -260,15 +263,19 @@ class ParallelEngine:
             np.copyto(self._frozen[k], v)
         return dict(self._frozen)
 
-    def advance(self, iterations: int, should_stop: Callable[[], bool] = lambda: False) -> None:
-        """Run ``iterations`` iterations across the workers; returns with every worker idle."""
-        self._call(self._advance, iterations, should_stop)
+    def advance(self, iterations: int, should_stop: Callable[[], bool] = lambda: False,
+                hurry: Callable[[], bool] = lambda: False) -> None:
+        """Run ``iterations`` iterations across the workers; returns with every worker idle.
+        After ``should_stop()``, running batches get STOP_GRACE seconds, INTERRUPT_GRACE
+        once ``hurry()``."""
+        self._call(self._advance, iterations, should_stop, hurry)
 
-    def quiesce(self, grace: float = STOP_GRACE) -> None:
-        """Stop handing out work, let running batches finish for ``grace`` seconds, kill the
-        rest and count exactly what they applied: afterwards nothing writes the tables."""
+    def quiesce(self, hurry: Callable[[], bool] = lambda: False, grace: float = STOP_GRACE) -> None:
+        """Stop handing out work, let running batches finish for ``grace`` seconds (or
+        INTERRUPT_GRACE once ``hurry()``), kill the rest and count exactly what they
+        applied: afterwards nothing writes the tables."""
         if not self._closed:
-            self._call(self._quiesce, grace, shield=True)
+            self._call(self._quiesce, grace, hurry, shield=True)
 
     def close(self) -> None:
         """Stop the workers (politely, then by force) and unlink the shared memory."""
@@ -347,7 +354,7 @@ class ParallelEngine:
         if error is not None:
             self.log(f"while stopping: {error}")
 
-    def _advance(self, iterations: int, should_stop: Callable[[], bool]) -> None:
+    def _advance(self, iterations: int, should_stop: Callable[[], bool], hurry: Callable[[], bool]) -> None:
         goal = self.iteration + iterations
         self._winding_down = False
         self._ensure_workers()
@@ -357,17 +364,17 @@ class ParallelEngine:
         try:
             while self.iteration < goal and not stopping():
                 self._plan(goal - self.iteration)
-                self._drive(stopping)
+                self._drive(stopping, hurry)
                 self._barrier()
         finally:
             self._close_segment()
 
-    def _quiesce(self, grace: float) -> None:
+    def _quiesce(self, grace: float, hurry: Callable[[], bool]) -> None:
         self._winding_down = True
         self._close_segment()
         since = time.time()
         while self._outstanding():
-            limit = min(grace, INTERRUPT_GRACE) if self._interrupted else grace
+            limit = min(grace, INTERRUPT_GRACE) if self._interrupted or hurry() else grace
             if time.time() - since > limit:
                 for w in list(self.workers.values()):
                     if w.batches or w.discount:
@@ -421,7 +428,7 @@ class ParallelEngine:
         self.todo.extendleft(reversed(self.queue))
         self.queue.clear()
 
-    def _drive(self, stopping: Callable[[], bool]) -> None:
+    def _drive(self, stopping: Callable[[], bool], hurry: Callable[[], bool] = lambda: False) -> None:
         """Hand out the queue and collect until every batch is done, or a stop gives up."""
         stop_since: float | None = None
         while self.queue or self._outstanding():
@@ -430,7 +437,7 @@ class ParallelEngine:
                 self._winding_down = True
                 self._close_segment()
             if stop_since is not None:
-                limit = INTERRUPT_GRACE if self._interrupted else STOP_GRACE
+                limit = INTERRUPT_GRACE if self._interrupted or hurry() else STOP_GRACE
                 if time.time() - stop_since > limit:
                     for w in list(self.workers.values()):
                         if w.batches:
@@ -763,6 +770,20 @@ def _proc_state(pid: int) -> str:
         return psutil.Process(pid).status()
     except Exception:  # noqa: BLE001 - only a hint for the message
         return "unknown"
+
+
+WORKER_LAUNCHER = Path(__file__).with_name("worker_python.sh")
+
+
+def worker_context() -> mp.context.SpawnContext:
+    """The spawn context workers start from: through :data:`WORKER_LAUNCHER`, so that a
+    Ctrl-C during their start-up (imports, attaching the tables) is ignored rather than a
+    traceback; the plain interpreter where the launcher cannot run (e.g. no /bin/sh)."""
+    ctx = mp.get_context("spawn")
+    if os.access(WORKER_LAUNCHER, os.X_OK) and os.access("/bin/sh", os.X_OK):
+        os.environ["HOLDEM_WORKER_PYTHON"] = sys.executable
+        ctx.set_executable(str(WORKER_LAUNCHER))
+    return ctx
 
 
 def resolve_workers(requested: int) -> int:

@@ -23,7 +23,7 @@ class Engine(Protocol):
     @property
     def tables(self) -> Tables: ...
 
-    def advance(self, iterations: int, should_stop: Callable[[], bool]) -> None: ...
+    def advance(self, iterations: int, should_stop: Callable[[], bool], hurry: Callable[[], bool] = ...) -> None: ...
 
     def rng_states(self) -> list[int]: ...
 
@@ -35,7 +35,7 @@ class Engine(Protocol):
 
     def frozen_tables(self) -> dict[str, np.ndarray] | None: ...
 
-    def quiesce(self) -> None: ...
+    def quiesce(self, hurry: Callable[[], bool] = ...) -> None: ...
 
     def close(self) -> None: ...
 
@@ -57,7 +57,8 @@ class LocalEngine:
         """The tables."""
         return self.solver.tables
 
-    def advance(self, iterations: int, should_stop: Callable[[], bool] = lambda: False) -> None:
+    def advance(self, iterations: int, should_stop: Callable[[], bool] = lambda: False,
+                hurry: Callable[[], bool] = lambda: False) -> None:
         """Run ``iterations`` iterations (one short kernel call: no need to check should_stop)."""
         self.solver.run(iterations)
 
@@ -83,7 +84,7 @@ class LocalEngine:
         """None: the kernel runs in this thread, so a snapshot is written synchronously."""
         return None
 
-    def quiesce(self) -> None:
+    def quiesce(self, hurry: Callable[[], bool] = lambda: False) -> None:
         """Nothing runs between calls: nothing to stop."""
 
     def close(self) -> None:

@@ -151,8 +151,10 @@ def worker_main(worker_id: int, conn: Connection, specs: dict[str, ArraySpec], k
     max_depth); every array comes from ``specs`` (shared memory). ``deal_key`` is the key of
     the per-iteration deal streams (the same in every worker and in a one-worker run).
     """
-    # Ctrl-C reaches the whole process group; only the coordinator decides how to stop.
+    # Ctrl-C (and a closed terminal's SIGHUP) reaches the whole process group; only the
+    # coordinator decides how to stop (the launcher ignored both already, see worker_context)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     shared = None
     try:
         from holdem.abstraction.deal import DealModel
