@@ -234,12 +234,13 @@ def test_damaged_tables_never_suggest_pickle(tmp_path):
 
 # -- the stop flag ---------------------------------------------------------------------
 def test_stop_flag_counts_and_never_raises_once_armed():
+    before = signal.getsignal(signal.SIGINT)
     with StopFlag() as stop:
         for _ in range(5):
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(0.01)
         assert stop.signal == signal.SIGINT and stop.count == 5 and stop.hurry
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is before  # put back
 
 
 def test_stop_flag_before_arming_raises_at_the_next_checkpoint():
@@ -307,3 +308,13 @@ def test_second_trainer_is_refused_while_the_first_runs_and_accepted_after(tmp_p
     crashed.communicate(timeout=60)
     code, err = _done(_train("--resume-from", str(run), "--iters", str(done_at + 50_000), "--num-workers", "2"))
     assert code == 0, err[-2000:]  # the lock of the dead trainer is gone; its segments are swept
+
+
+def test_train_main_in_process_puts_the_handlers_back():
+    from holdem.cli import train_blueprint
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    with pytest.raises(SystemExit):
+        train_blueprint.main(["--no-such-flag"])
+    assert train_blueprint.main(["--config", str(ROOT / "configs" / "missing.yaml")]) == 2
+    assert {sig: signal.getsignal(sig) for sig in before} == before

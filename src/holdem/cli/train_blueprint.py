@@ -42,11 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point."""
+def main(argv: list[str] | None = None, keep_handlers: bool = False) -> int:
+    """Entry point. The signal handlers it installs are put back when it returns, unless
+    ``keep_handlers`` (the script, which then ignores the signals for its exit)."""
     # at once: a signal before the run directory is claimed ends the command (nothing to
     # save, exit 130), any signal after it stops training in order (exit 0, final/ written)
     stop = StopFlag(armed=False).install()
+    try:
+        return _main(argv, stop)
+    finally:
+        if not keep_handlers:
+            stop.__exit__(None, None, None)
+
+
+def _main(argv: list[str] | None, stop: StopFlag) -> int:
     args = build_parser().parse_args(argv)
 
     def go() -> int:
@@ -87,7 +96,7 @@ def script() -> int:
     """``python -m`` / ``holdem-train``: :func:`main`, then stop signals are ignored while the
     interpreter shuts down (it would put back the default action, and a late Ctrl-C or
     SIGTERM would kill a process whose work is already saved)."""
-    code = main()
+    code = main(keep_handlers=True)
     for sig in STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
     return code
