@@ -1,6 +1,9 @@
 """Look up one spot of a blueprint: ``python -m holdem.cli.query --policy RUN --hand AhKs
 [--board "Qs Jh 2c"] --history "<ACPC betting>" [--position SEAT]``.
 
+With ``--grid`` (Hold'em) it prints the 13x13 grid of all starting hands at the spot
+instead: each cell's most likely action, coloured on a terminal (letters otherwise).
+
 Prints the infoset key (the cards as given and as the blueprint's bucket), the bucket, and
 each abstract action's probability (average strategy; ``--current`` for regret matching)
 with its size in chips (the chips the actor has committed in the hand after the action,
@@ -139,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     p = ArgumentParser(prog="query", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--policy", required=True, type=Path, help="run directory or snapshot directory")
-    p.add_argument("--hand", required=True, help="hole cards, e.g. AhKs; preflop also a class: AKs, 72o, TT")
+    p.add_argument("--hand", help="hole cards, e.g. AhKs; preflop also a class: AKs, 72o, TT")
+    p.add_argument("--grid", action="store_true",
+                   help="print the 13x13 grid of every starting hand at this spot instead (Hold'em)")
     p.add_argument("--board", default="", help="board cards dealt so far, e.g. 'Qs Jh 2c'")
     p.add_argument("--history", default="", help="ACPC betting so far, e.g. 'r6c/'")
     p.add_argument("--position", type=number(integer=True, low=0, high=5), help="seat to act (checked against the history)")
@@ -147,8 +152,23 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     def go() -> int:
-        from holdem.eval.blueprint import load_blueprint
+        from holdem.eval.blueprint import load_blueprint, map_blueprint
 
+        if args.grid:
+            from holdem.report.site import grid_spot, parse_spot_board
+            from holdem.report.terminal import render_grid
+
+            if args.hand:
+                raise ValueError("--grid shows every hand: leave out --hand")
+            bp = map_blueprint(args.policy)
+            spot = grid_spot(bp, args.history, parse_spot_board(args.board), args.current)
+            if args.position is not None and args.position != spot["seat"]:
+                raise ValueError(f"--position {args.position}: after {args.history!r} seat {spot['seat']} is to "
+                                 f"act, not seat {args.position}")
+            print(render_grid(spot))
+            return 0
+        if not args.hand:
+            raise ValueError("--hand: required (or --grid for every hand)")
         bp = load_blueprint(args.policy)
         spot = describe_spot(bp, args.hand, args.board, args.history, args.position,
                              "current" if args.current else "average")

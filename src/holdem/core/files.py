@@ -8,6 +8,7 @@ command leaves the old file or the new one, never half of one.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -58,3 +59,16 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
             pass
         raise
     return path
+
+
+def replace_dir(tmp: Path, target: Path) -> Path:
+    """Rename the finished directory ``tmp`` to ``target``; an existing ``target`` is moved
+    aside first and removed after, so a crash at any moment leaves one of them whole."""
+    if target.exists():
+        old = target.parent / f".old-{target.name}-{os.getpid()}"
+        os.rename(target, old)
+        os.rename(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(tmp, target)
+    return target

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from holdem.config import RunConfig, config_from_dict
 from holdem.core.inputs import InputError
 from holdem.mccfr import infoset
-from holdem.mccfr.policy import current_policy
+from holdem.mccfr.policy import actions_per_row, current_policy, normalise_rows
 from holdem.mccfr.problem import Problem, build_problem
 from holdem.run import current_snapshots
 from holdem.run.directory import resolve_snapshot, run_dir_of
-from holdem.run.snapshot import SnapshotError, load_snapshot
+from holdem.run.snapshot import SnapshotError, load_snapshot, map_tables
 
 
 @dataclass
@@ -48,10 +48,10 @@ class Blueprint:
         return out
 
 
-def load_blueprint(path: str | Path) -> Blueprint:
-    """Load ``final/`` or the newest snapshot of a run directory, or one snapshot directory."""
+def _open(path: str | Path, loader: Callable[[Path], tuple[dict[str, np.ndarray], dict[str, Any]]]):
+    """(snapshot dir, arrays, meta, config, problem) of a run or snapshot, checked."""
     snap = resolve_snapshot(Path(path))
-    arrays, meta = load_snapshot(snap)
+    arrays, meta = loader(snap)
     if "config" not in meta:
         raise SnapshotError(f"{snap / 'meta.json'}: no config recorded; cannot rebuild the game")
     try:
@@ -67,7 +67,48 @@ def load_blueprint(path: str | Path) -> Blueprint:
     shape = (problem.layout.num_rows, problem.layout.max_actions)
     if arrays["strategy"].shape != shape:
         raise SnapshotError(f"{snap / 'tables.npz'}: tables of shape {arrays['strategy'].shape}, the game needs {shape}")
+    return snap, arrays, meta, cfg, problem
+
+
+def load_blueprint(path: str | Path) -> Blueprint:
+    """Load ``final/`` or the newest snapshot of a run directory, or one snapshot directory."""
+    snap, arrays, meta, cfg, problem = _open(path, load_snapshot)
     iteration = int(meta["iteration"])
     average = current_snapshots.blueprint_policy(cfg, problem.layout, run_dir_of(snap), iteration,
                                                  arrays["strategy"], arrays["regret"])
     return Blueprint(cfg, problem, average, current_policy(problem.layout, arrays["regret"]), iteration, snap, meta)
+
+
+@dataclass
+class MappedBlueprint:
+    """A blueprint whose tables stay on disk (memory maps): :meth:`rows` reads only the rows
+    asked for, so a report of a multi-GiB run needs memory for what it shows."""
+
+    config: RunConfig
+    problem: Problem
+    strategy: np.ndarray  # memory map of the strategy sums
+    regret: np.ndarray    # memory map of the regrets
+    iteration: int
+    path: Path
+    meta: dict[str, Any]
+    _full: np.ndarray | None = None  # pluribus averaging: the whole blueprint, made once
+
+    def rows(self, rows: np.ndarray, which: str = "average") -> np.ndarray:
+        """The policy (``average`` = the blueprint, or ``current``) of table rows ``rows``:
+        exactly what :func:`load_blueprint` gives for them."""
+        rows = np.asarray(rows, dtype=np.int64)
+        layout = self.problem.layout
+        if which == "average" and self.config.solver.average == "pluribus":
+            if self._full is None:  # later rounds come from the current-strategy snapshots
+                self._full = current_snapshots.blueprint_policy(self.config, layout, run_dir_of(self.path),
+                                                                self.iteration, np.asarray(self.strategy),
+                                                                np.asarray(self.regret))
+            return self._full[rows]
+        table = self.strategy if which == "average" else self.regret
+        return normalise_rows(np.asarray(table[rows]), actions_per_row(layout)[rows])
+
+
+def map_blueprint(path: str | Path) -> MappedBlueprint:
+    """Open a run or snapshot like :func:`load_blueprint`, its tables memory-mapped."""
+    snap, arrays, meta, cfg, problem = _open(path, map_tables)
+    return MappedBlueprint(cfg, problem, arrays["strategy"], arrays["regret"], int(meta["iteration"]), snap, meta)

@@ -16,8 +16,9 @@ def actions_per_row(layout: TableLayout) -> np.ndarray:
     return np.repeat(per_node, rows)
 
 
-def _normalise(weights: np.ndarray, legal: np.ndarray) -> np.ndarray:
-    """Rows of non-negative weights -> probabilities; all-zero rows become uniform over legal."""
+def normalise_rows(weights: np.ndarray, legal: np.ndarray) -> np.ndarray:
+    """Rows of weights (negative ones count as 0) -> probabilities over each row's ``legal``
+    first actions; all-zero rows become uniform over them."""
     mask = np.arange(weights.shape[1])[None, :] < legal[:, None]
     w = np.where(mask, np.maximum(weights.astype(np.float64), 0.0), 0.0)
     total = w.sum(axis=1, keepdims=True)
@@ -27,17 +28,17 @@ def _normalise(weights: np.ndarray, legal: np.ndarray) -> np.ndarray:
 
 def average_policy(layout: TableLayout, strategy: np.ndarray) -> np.ndarray:
     """Average strategy: strategy sums normalised per row (uniform where never visited)."""
-    return _normalise(strategy, actions_per_row(layout))
+    return normalise_rows(strategy, actions_per_row(layout))
 
 
 def current_policy(layout: TableLayout, regret: np.ndarray) -> np.ndarray:
     """Current strategy: regret matching on the cumulative regrets."""
-    return _normalise(regret, actions_per_row(layout))
+    return normalise_rows(regret, actions_per_row(layout))
 
 
 def uniform_policy(layout: TableLayout) -> np.ndarray:
     """Uniform random over each row's legal actions."""
-    return _normalise(np.zeros((layout.num_rows, layout.max_actions)), actions_per_row(layout))
+    return normalise_rows(np.zeros((layout.num_rows, layout.max_actions)), actions_per_row(layout))
 
 
 def row_streets(layout: TableLayout) -> np.ndarray:
@@ -52,4 +53,4 @@ def pluribus_policy(layout: TableLayout, strategy: np.ndarray, later: np.ndarray
     the first betting round, ``later`` (a policy table, e.g. the mean of current-strategy
     snapshots) on every other row."""
     first = (row_streets(layout) == 0)[:, None]
-    return np.where(first, average_policy(layout, strategy), _normalise(later, actions_per_row(layout)))
+    return np.where(first, average_policy(layout, strategy), normalise_rows(later, actions_per_row(layout)))

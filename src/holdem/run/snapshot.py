@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from holdem.core.checksum import sha256_file
+from holdem.core.files import replace_dir
 from holdem.core.inputs import InputError
 from holdem.core.processes import pid_alive
 
@@ -67,13 +68,7 @@ def save_snapshot(target: Path, arrays: dict[str, np.ndarray], meta: dict[str, A
             f.flush()
             os.fsync(f.fileno())
         _fsync_path(tmp)
-        if target.exists():  # replace: move the old one aside first so a crash keeps one of them
-            old = target.parent / f".old-{target.name}-{os.getpid()}"
-            os.rename(target, old)
-            os.rename(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, target)
+        replace_dir(tmp, target)
         _fsync_path(target.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -137,22 +132,70 @@ def load_snapshot(path: Path, verify: bool = True) -> tuple[dict[str, np.ndarray
     """Arrays and metadata of a snapshot; SnapshotError if damaged, tampered or foreign."""
     path = Path(path)
     meta = read_meta(path)
+    tables = _tables_of(path, meta, verify)
+    try:
+        with np.load(tables, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        raise _unreadable(tables) from None
+    return _checked(tables, arrays, meta), meta
+
+
+def _tables_of(path: Path, meta: dict[str, Any], verify: bool) -> Path:
     tables = path / TABLES
     if not tables.exists():
         raise SnapshotError(f"{tables}: missing; the snapshot is incomplete")
     if verify and sha256_file(tables) != meta["sha256"]:
         raise SnapshotError(f"{tables}: checksum mismatch with {META}; the file is damaged or was modified")
-    try:
-        with np.load(tables, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
-        # (numpy's own message suggests allow_pickle, which a snapshot never needs)
-        raise SnapshotError(f"{tables}: unreadable (not a valid .npz of numeric arrays); the snapshot is "
-                            "damaged: use another snapshot") from None
+    return tables
+
+
+def _unreadable(tables: Path) -> SnapshotError:
+    # (numpy's own message suggests allow_pickle, which a snapshot never needs)
+    return SnapshotError(f"{tables}: unreadable (not a valid .npz of numeric arrays); the snapshot is "
+                         "damaged: use another snapshot")
+
+
+def _checked(tables: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> dict[str, np.ndarray]:
     for name, (dtype, shape) in meta.get("arrays", {}).items():
         if name not in arrays or str(arrays[name].dtype) != dtype or list(arrays[name].shape) != shape:
             raise SnapshotError(f"{tables}: array {name!r} does not match {META}")
-    return arrays, meta
+    return arrays
+
+
+def map_tables(path: Path, verify: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Like :func:`load_snapshot`, but each array is a read-only memory map of its bytes in
+    ``tables.npz`` (stored uncompressed by :func:`save_snapshot`): reading a few rows of a
+    large table costs those pages, not the table (what the strategy report does)."""
+    path = Path(path)
+    meta = read_meta(path)
+    tables = _tables_of(path, meta, verify)
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        with zipfile.ZipFile(tables) as zf, open(tables, "rb") as raw:
+            for info in zf.infolist():
+                if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
+                    raise SnapshotError(f"{tables}: member {info.filename!r} is not a stored .npy array")
+                raw.seek(info.header_offset)
+                local = raw.read(30)  # the local file header: its name and extra field lengths
+                start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + \
+                    int.from_bytes(local[28:30], "little")
+                raw.seek(start)
+                version = np.lib.format.read_magic(raw)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, fortran, dtype = read_header(raw)
+                if dtype.hasobject:
+                    raise SnapshotError(f"{tables}: array {info.filename!r} holds objects; refused")
+                name = info.filename[:-4]
+                if 0 in shape:
+                    arrays[name] = np.zeros(shape, dtype=dtype)
+                else:
+                    arrays[name] = np.memmap(tables, dtype=dtype, mode="r", offset=raw.tell(), shape=shape,
+                                             order="F" if fortran else "C")
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        raise _unreadable(tables) from None
+    return _checked(tables, arrays, meta), meta
 
 
 def list_snapshots(directory: Path) -> list[Path]:
