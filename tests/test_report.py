@@ -190,3 +190,15 @@ def test_two_boards_give_two_postflop_subtrees(holdem_run):
     assert [c["board"] for c in call["children"]] == ["Ks Qd 9h", "2c 7d Th"]
     assert {s["board"] for s in spots if s["street"] == 2} == {"2c 7d Th Js"}  # the turn of the 4-card board
     assert report["summary"]["seat_names"] == ["SB (button)", "BB"]
+
+
+def test_eval_results_become_a_chart(tmp_path):
+    from holdem.report.plots import eval_charts
+
+    (tmp_path / "eval.json").write_text(json.dumps([
+        {"iteration": 1000, "lbr": {"mbb_per_hand": 900.0}, "head_to_head": {"always-call": {"mbb_per_hand": 50.0}}},
+        {"iteration": 2000, "lbr": {"mbb_per_hand": 400.0}, "head_to_head": {"always-call": {"mbb_per_hand": 80.0}}},
+    ]))
+    charts = eval_charts(tmp_path / "eval.json")
+    assert len(charts) == 1 and "LBR wins" in charts[0]["svg"] and "vs always-call" in charts[0]["svg"]
+    assert eval_charts(tmp_path / "missing.json") == []

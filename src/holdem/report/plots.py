@@ -110,3 +110,36 @@ def metric_charts(records: list[dict[str, Any]]) -> list[dict[str, str]]:
         if series:
             out.append({"title": title, "svg": line_chart(title, series, log)})
     return out
+
+
+def eval_charts(path: Path) -> list[dict[str, str]]:
+    """[{title, svg}] of ``eval_blueprint`` results (``RUN/eval.json``, e.g. with
+    ``--all-snapshots --lbr``): LBR and head-to-head mbb/hand, exploitability, per snapshot."""
+    try:
+        results = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return []
+    if not isinstance(results, list):
+        return []
+    mbb: dict[str, list[tuple[float, float]]] = {}
+    expl: list[tuple[float, float]] = []
+    for r in results:
+        if not isinstance(r, dict) or not isinstance(r.get("iteration"), int):
+            continue
+        x = float(r["iteration"])
+        if (v := _value(r, "exploitability", None)) is not None:
+            expl.append((x, v))
+        if isinstance(r.get("lbr"), dict) and (v := _value(r["lbr"], "mbb_per_hand", None)) is not None:
+            mbb.setdefault("LBR wins", []).append((x, v))
+        for name, m in (r.get("head_to_head") or {}).items():
+            if isinstance(m, dict) and (v := _value(m, "mbb_per_hand", None)) is not None:
+                mbb.setdefault(f"vs {Path(name).name}", []).append((x, v))
+    out = []
+    if mbb:
+        series = [(k, sorted(v)) for k, v in mbb.items()]
+        out.append({"title": "evaluation per snapshot (mbb/hand; LBR: what it wins from the blueprint)",
+                    "svg": line_chart("evaluation per snapshot", series)})
+    if expl:
+        out.append({"title": "exploitability per snapshot (eval_blueprint)",
+                    "svg": line_chart("exploitability per snapshot", [("exploitability", sorted(expl))], log=True)})
+    return out

@@ -22,7 +22,7 @@ from holdem.core.files import replace_dir
 from holdem.core.inputs import InputError
 from holdem.eval.blueprint import MappedBlueprint
 from holdem.report.grid import GridCell, cell_mixes, check_holdem, grid_cells, pair_buckets
-from holdem.report.plots import metric_charts, read_metrics
+from holdem.report.plots import eval_charts, metric_charts, read_metrics
 from holdem.report.spots import STREET_NAMES, Spot, action_kinds, action_text, seat_names, walk_spots
 from holdem.run.directory import run_dir_of
 
@@ -138,7 +138,7 @@ def build_report(bp: MappedBlueprint, boards: list[list[str]], depth: int, max_s
         "table_bytes": int(bp.strategy.nbytes + bp.regret.nbytes), "averaging": cfg.solver.average,
         "generated": time.strftime("%Y-%m-%d %H:%M:%S"), "build_seconds": round(time.time() - start, 2),
     }
-    return {"version": 1, "summary": summary, "plots": metric_charts(read_metrics(run_dir / "metrics.jsonl")),
+    return {"version": 1, "summary": summary, "plots": metric_charts(read_metrics(run_dir / "metrics.jsonl")) + eval_charts(run_dir / "eval.json"),
             "ranks": "AKQJT98765432", "spots": records, "boards": [" ".join(b) for b in boards]}
 
 
