@@ -15,7 +15,8 @@ from pathlib import Path
 from holdem.core.inputs import InputError
 
 
-def _nearest_existing(path: Path) -> Path:
+def nearest_existing(path: Path) -> Path:
+    """``path`` or its nearest ancestor that exists (where a new file or directory would go)."""
     p = path
     while not p.exists() and p != p.parent:
         p = p.parent
@@ -32,7 +33,7 @@ def check_output(path: Path, force: bool = False, what: str = "--out") -> Path:
         raise InputError(f"{what} {path}: exists; pass --force to overwrite it, or choose another file")
     if path.exists() and not os.access(path, os.W_OK):
         raise InputError(f"{what} {path}: not writable; choose another file")
-    base = _nearest_existing(path.parent)
+    base = nearest_existing(path.parent)
     if not base.is_dir():
         raise InputError(f"{what} {path}: {base} is not a directory; choose another location")
     if not os.access(base, os.W_OK | os.X_OK):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from holdem.core.cards import parse_cards
-from holdem.core.files import replace_dir
+from holdem.core.files import nearest_existing, replace_dir
 from holdem.core.inputs import InputError
 from holdem.eval.blueprint import MappedBlueprint
 from holdem.report.grid import GridCell, cell_mixes, check_holdem, grid_cells, pair_buckets
@@ -161,9 +161,7 @@ def check_report_dir(out: Path, force: bool) -> Path:
             raise InputError(f"--out {out}: exists and is not a holdem report; give a new or empty directory")
         if not force:
             raise InputError(f"--out {out}: holds a report; pass --force to replace it, or choose another directory")
-    base = out.parent
-    while not base.exists() and base != base.parent:
-        base = base.parent
+    base = nearest_existing(out.parent)
     if not base.is_dir() or not os.access(base, os.W_OK | os.X_OK):
         raise InputError(f"--out {out}: cannot write in {base}; choose another location")
     return out
