@@ -45,7 +45,7 @@ def run_cli(main: Callable[[], int]) -> int:
 
     try:
         return main()
-    except (InputError, ValueError, FileNotFoundError) as e:
+    except ValueError as e:  # InputError (every refusal of ours) is one
         print(f"holdem: error: {_one_line(str(e))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as e:  # a file that cannot be read or written: name it

@@ -31,14 +31,13 @@ from pathlib import Path
 
 import psutil
 
-from holdem.cli.common import ArgumentParser, number
+from holdem.cli.common import EXIT_BAD_INPUT, ArgumentParser, number
 from holdem.core.files import check_output
 from holdem.core.inputs import InputError
 from holdem.monitor.child import STOP_TIMEOUT, install_handlers, kill_group, restore_handlers, start_child
 from holdem.monitor.monitor import Monitor
 from holdem.monitor.run_files import logdir_of, read_json
 
-EXIT_BAD_INPUT = 2
 
 
 def build_parser() -> argparse.ArgumentParser:

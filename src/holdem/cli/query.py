@@ -72,7 +72,7 @@ def hand_class_combo(spec: GameSpec, text: str) -> str | None:
 def describe_spot(bp: Blueprint, hand: str, board: str, history: str, position: int | None = None,
                   which: str = "average") -> dict[str, Any]:
     """The infoset of ``hand``/``board`` after ``history`` and its action probabilities, as a dict."""
-    from holdem.game.referee import play_betting
+    from holdem.report.spots import find_spot
     from holdem.mccfr import infoset
 
     problem = bp.problem
@@ -90,14 +90,8 @@ def describe_spot(bp: Blueprint, hand: str, board: str, history: str, position: 
         seen.add(c)
     if len(hole) != spec.hole_cards:
         raise ValueError(f"--hand: {len(hole)} cards given, {spec.name!r} deals {spec.hole_cards}")
-    state = play_betting(spec, history, complete=False)  # names the first illegal action
-    if state.is_terminal:
-        raise ValueError(f"history {history!r}: the hand is over ({state.terminal_kind}); nobody acts")
-    node = tree.find(history)  # names the first action that is not in the abstract tree
+    node = find_spot(tree, spec, history, len(cards))
     street = int(tree.street[node])
-    need = sum(spec.board_cards[:street + 1])
-    if len(cards) != need:
-        raise ValueError(f"--board: {len(cards)} cards given, the {_street(street)} needs {need}")
     seat = int(tree.player[node])
     if position is not None and position != seat:
         raise ValueError(f"--position {position}: after {history!r} seat {seat} is to act, not seat {position}")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from holdem.core.cards import RANKS, SUITS, format_card
-from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO, _range_buckets
+from holdem.core.cards import RANKS, SUITS, format_card, make_card
+from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO, _pair_index, _range_buckets
 from holdem.mccfr.problem import Problem
 
 GRID_RANKS = RANKS[::-1]  # "AKQJT98765432"
@@ -23,8 +23,8 @@ GRID_CELLS = 169
 
 
 def card_id(rank: str, suit: str) -> int:
-    """Card id of rank and suit letters (as :mod:`holdem.core.cards` numbers them)."""
-    return RANKS.index(rank) * len(SUITS) + SUITS.index(suit)
+    """Card id of rank and suit letters."""
+    return make_card(RANKS.index(rank), SUITS.index(suit))
 
 
 def cell_hand(i: int, j: int) -> str:
@@ -45,12 +45,6 @@ def class_combos(hand: str) -> list[tuple[int, int]]:
     return [(card_id(a, s), card_id(b, t)) for s in reversed(SUITS) for t in reversed(SUITS) if s != t]
 
 
-def pair_index(a: int, b: int) -> int:
-    """Index 0..1325 of the hole pair of cards a, b (as :mod:`holdem.eval.ranges`)."""
-    lo, hi = min(a, b), max(a, b)
-    return hi * (hi - 1) // 2 + lo
-
-
 @dataclass(frozen=True)
 class GridCell:
     """One of the 169 cells: its class and its combos as hole-pair indices."""
@@ -67,7 +61,7 @@ def grid_cells() -> list[GridCell]:
         for j in range(13):
             hand = cell_hand(i, j)
             combos = class_combos(hand)
-            cells.append(GridCell(hand, tuple(pair_index(a, b) for a, b in combos),
+            cells.append(GridCell(hand, tuple(int(_pair_index(a, b)) for a, b in combos),
                                   tuple(format_card(a) + format_card(b) for a, b in combos)))
     return cells
 

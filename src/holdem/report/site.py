@@ -23,7 +23,7 @@ from holdem.core.inputs import InputError
 from holdem.eval.blueprint import MappedBlueprint
 from holdem.report.grid import GridCell, cell_mixes, check_holdem, grid_cells, pair_buckets
 from holdem.report.plots import eval_charts, metric_charts, read_metrics
-from holdem.report.spots import STREET_NAMES, Spot, action_kinds, action_text, seat_names, walk_spots
+from holdem.report.spots import STREET_NAMES, Spot, action_kinds, action_text, find_spot, seat_names, walk_spots
 from holdem.run.directory import run_dir_of
 
 STATIC = Path(__file__).with_name("static")
@@ -95,19 +95,11 @@ def spot_data(bp: MappedBlueprint, spot: Spot, spots: list[Spot], cells: list[Gr
 
 def grid_spot(bp: MappedBlueprint, history: str, board: list[str], current: bool = False) -> dict[str, Any]:
     """The spot record of one history (``query --grid``), checked like ``query``."""
-    from holdem.game.referee import play_betting
-
     problem = bp.problem
     check_holdem(problem)
     tree, spec = problem.tree, problem.spec
-    state = play_betting(spec, history, complete=False)  # names the first illegal action
-    if state.is_terminal:
-        raise InputError(f"--history {history!r}: the hand is over ({state.terminal_kind}); nobody acts")
-    node = tree.find(history)
+    node = find_spot(tree, spec, history, len(board))
     street = int(tree.street[node])
-    need = sum(spec.board_cards[:street + 1])
-    if len(board) != need:
-        raise InputError(f"--board: {len(board)} cards given, the {STREET_NAMES[street]} needs {need}")
     spot = Spot(0, node, None, None, 0, " ".join(board))
     tables = {spot.board: pair_buckets(problem, street, parse_cards(spot.board) if board else [])}
     return spot_data(bp, spot, [spot], grid_cells(), tables, seat_names(spec), "current" if current else "average")

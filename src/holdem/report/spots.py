@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from holdem.game.referee import play_betting
 from holdem.game.spec import GameSpec
 from holdem.game.tree import CALL, FOLD, BettingTree
 
@@ -33,6 +34,21 @@ class Spot:
     depth: int
     board: str                       # the board of its street ("" preflop)
     children: dict[int, list[int]] = field(default_factory=dict)  # edge -> spot ids (one per board)
+
+
+def find_spot(tree: BettingTree, spec: GameSpec, history: str, board_cards: int) -> int:
+    """The decision node after ACPC ``history`` with ``board_cards`` board cards dealt;
+    ValueError naming the first illegal or off-tree action, a finished hand, a wrong board."""
+    state = play_betting(spec, history, complete=False)  # names the first illegal action
+    if state.is_terminal:
+        raise ValueError(f"history {history!r}: the hand is over ({state.terminal_kind}); nobody acts")
+    node = tree.find(history)  # names the first action that is not in the abstract tree
+    street = int(tree.street[node])
+    need = sum(spec.board_cards[:street + 1])
+    if board_cards != need:
+        name = STREET_NAMES[street] if street < len(STREET_NAMES) else f"street {street}"
+        raise ValueError(f"--board: {board_cards} cards given, the {name} needs {need}")
+    return node
 
 
 def seat_names(spec: GameSpec) -> list[str]:

@@ -120,12 +120,9 @@ class Run:
         self._write_status("running")
         return rec
 
-    def loop(self, stop: StopFlag | None = None) -> int:
-        """Train until the iteration or time budget is spent or ``stop`` is set (a signal);
-        0 on success. Without ``stop``, one is installed for the loop's duration."""
-        if stop is None:
-            with StopFlag() as own:
-                return self.loop(own)
+    def loop(self, stop: StopFlag) -> int:
+        """Train until the iteration or time budget is spent or ``stop`` is set (a signal,
+        :mod:`holdem.run.signals`; its handler never raises once armed); 0 on success."""
         t = self.cfg.train
         metrics = MetricsWriter(self.run_dir, t.tensorboard)
         progress = StatusLine()
@@ -185,8 +182,6 @@ class Run:
                               + (f"exploitability {self.last_nash_conv / self.problem.spec.num_players:.5f}  "
                                  if self.last_nash_conv is not None else "")
                               + f"snapshot {self.last_snapshot}")
-        except KeyboardInterrupt:
-            status = "interrupted"
         except WorkerFailure as e:
             status = "worker failure"
             failure = str(e)

@@ -6,9 +6,9 @@ phases, and in ``arm``) raises KeyboardInterrupt: the command exits 130 having w
 nothing. (Raising from the handler itself would land anywhere, inside numba's compiler or
 a finaliser, and print tracebacks; :meth:`StopFlag.raising` allows it for code written to
 be interrupted, such as building a bucket file.) Once armed, the first signal starts an
-orderly stop: running batches finish (or, after a grace period,
-are cut with their finished iterations counted), and the final snapshot is written. Later
-signals cannot break that: the handler never raises, it only counts, and from the second
+orderly stop: running batches finish (or, after a grace period, are cut with their
+finished iterations counted), and the final snapshot is written. Later signals cannot
+break that: the handler never raises, it only counts, and from the second
 signal on the engine waits a shorter grace period for running batches (:attr:`hurry`). No
 number of signals, at any moment, skips the final snapshot; SIGKILL is the way to leave
 without one (the last periodic snapshot stays).
@@ -67,7 +67,7 @@ class StopFlag:
         return self.install()
 
     def install(self) -> "StopFlag":
-        """Route the stop signals here (until :meth:`__exit__`; a CLI never gives them back)."""
+        """Route the stop signals here until :meth:`__exit__` puts the previous handlers back."""
         for sig in STOP_SIGNALS:
             # a signal ignored by whoever started us stays ignored (a shell's background job
             # ignores Ctrl-C; nohup, SIGHUP), as Python itself does at start-up
