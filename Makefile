@@ -14,7 +14,7 @@ PRESET ?= small
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,ray]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -36,6 +36,7 @@ bench: venv
 	$(PY) benchmarks/bench_designs.py
 	$(PY) benchmarks/bench_eval.py
 	$(PY) benchmarks/bench_abstraction.py
+	$(PY) benchmarks/bench_ray.py
 
 # a default training run (all cores, about a minute) under the CPU/memory monitor, then its summary
 MONITOR_CONFIG ?= configs/nlhe-hu-small-hs.yaml

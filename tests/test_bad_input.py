@@ -380,7 +380,11 @@ for flag, value in [("--iters", "-1"), ("--time-budget", "nan"), ("--time-budget
                     ("--eval-interval", "0"), ("--eval-interval", "-5"), ("--batch-size", "0"),
                     ("--batch-size", "-1"), ("--num-workers", "-1"), ("--num-workers", "1000"),
                     ("--seed", "x"), ("--seed", "-1"), ("--iters", "1e5"), ("--iters", "x"), ("--time-budget", "abc"),
-                    ("--on-worker-failure", "maybe"), ("--batch-size", "1.5")]:
+                    ("--on-worker-failure", "maybe"), ("--batch-size", "1.5"),
+                    ("--backend", "mpi"), ("--nodes", "0"), ("--nodes", "-2"), ("--workers-per-node", "0"),
+                    ("--sync-interval", "0"), ("--sync-interval", "1.5"), ("--sync-timeout", "nan"),
+                    ("--sync-timeout", "0"), ("--ray-address", "nowhere"), ("--ray-address", "host:port"),
+                    ("--on-node-failure", "retry")]:
     base = f"--config {KUHN}" if flag == "--iters" else TK
     case(f"train-cli{flag}={value}", T, f"{base} {flag} {value}", flag)
 
@@ -390,7 +394,9 @@ for key, value in [("eval_interval", 0), ("eval_interval", -5), ("keep_snapshots
                    ("snapshot_interval", 0), ("time_budget", float("nan")), ("time_budget", float("inf")),
                    ("time_budget", -3), ("iters", True), ("iters", -1), ("iters", 1.5), ("batch_size", 0),
                    ("num_workers", -1), ("num_workers", 1000), ("checkpoint_interval", 0), ("seed", "x"),
-                   ("seed", -1), ("on_worker_failure", "maybe"), ("tensorboard", "yes"), ("bogus", 1)]:
+                   ("seed", -1), ("on_worker_failure", "maybe"), ("tensorboard", "yes"), ("bogus", 1),
+                   ("backend", "mpi"), ("nodes", 0), ("workers_per_node", 0), ("sync_interval", 0),
+                   ("sync_timeout", float("inf")), ("ray_address", "x"), ("on_node_failure", "retry")]:
     case(f"train-yaml-train.{key}={value}", T, "--config {ws}/c.yaml", f"train.{key}",
          config("c.yaml", {f"train.{key}": value}))
 case("train-yaml-train-not-mapping", T, "--config {ws}/c.yaml", "train", config("c.yaml", {"train": [1, 2]}))

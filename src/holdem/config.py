@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,14 @@ class TrainConfig:
     on_worker_failure: str = "restart"  # or "stop"
     stall_timeout: float = 120.0        # seconds without a token before a worker is reported stalled
     check_updates: bool = False         # keep an update counter per row (tests, --check-updates)
+    # multi-node training (holdem.runtime.cluster; README "Training on a Ray cluster")
+    backend: str = "local"              # "local" (this machine) or "ray" (one trainer per cluster node)
+    ray_address: str = "auto"           # the cluster to join: "auto" or HOST:PORT
+    nodes: int = 2                      # trainers (one per node) with backend ray
+    workers_per_node: int = 1           # worker processes of each node's trainer
+    sync_interval: int | None = None    # iterations per node between syncs (None: holdem.runtime.cluster.sync_interval)
+    sync_timeout: float = 120.0         # seconds a node may lag the others (or a sync step take) before it is dropped
+    on_node_failure: str = "continue"   # or "stop" (with a final snapshot)
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,8 @@ _TRAIN_TYPES: dict[str, tuple[type, ...]] = {
     "time_budget": (int, float, type(None)), "snapshot_interval": (int, float),
     "checkpoint_interval": (int, type(None)), "keep_snapshots": (int,), "eval_interval": (int, type(None)),
     "tensorboard": (bool,), "on_worker_failure": (str,), "stall_timeout": (int, float), "check_updates": (bool,),
+    "backend": (str,), "ray_address": (str,), "nodes": (int,), "workers_per_node": (int,),
+    "sync_interval": (int, type(None)), "sync_timeout": (int, float), "on_node_failure": (str,),
 }
 
 
@@ -114,7 +125,23 @@ def check_train(cfg: TrainConfig, where: str = "train") -> TrainConfig:
     check_number(name("stall_timeout"), cfg.stall_timeout, **seconds, fix="use a positive number of seconds")
     if cfg.on_worker_failure not in ("restart", "stop"):
         raise SpecError(f"{name('on_worker_failure')}: invalid value {cfg.on_worker_failure!r}: use 'restart' or 'stop'")
+    if cfg.backend not in ("local", "ray"):
+        raise SpecError(f"{name('backend')}: invalid value {cfg.backend!r}: use 'local' or 'ray'")
+    if cfg.ray_address != "auto" and not _HOST_PORT.match(cfg.ray_address):
+        raise SpecError(f"{name('ray_address')}: invalid value {cfg.ray_address!r}: use 'auto' or HOST:PORT "
+                        "(the head node's address, e.g. 127.0.0.2:6379)")
+    check_number(name("nodes"), cfg.nodes, integer=True, low=1, high=10_000, fix="use a positive number of nodes")
+    check_number(name("workers_per_node"), cfg.workers_per_node, integer=True, low=1, high=100_000,
+                 fix="use a positive number of workers")
+    check_optional(name("sync_interval"), cfg.sync_interval, **positive_int,
+                   fix="use a positive number of iterations (or leave it out for the default)")
+    check_number(name("sync_timeout"), cfg.sync_timeout, **seconds, fix="use a positive number of seconds")
+    if cfg.on_node_failure not in ("continue", "stop"):
+        raise SpecError(f"{name('on_node_failure')}: invalid value {cfg.on_node_failure!r}: use 'continue' or 'stop'")
     return cfg
+
+
+_HOST_PORT = re.compile(r"^[A-Za-z0-9._-]+:\d{1,5}$")
 
 
 #: more workers than this many per core only with --force-workers (each is a process)

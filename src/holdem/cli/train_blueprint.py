@@ -39,6 +39,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on-worker-failure", choices=("restart", "stop"), dest="on_worker_failure")
     p.add_argument("--check-updates", action="store_true", default=None, dest="check_updates",
                    help="keep an update counter per row (8 bytes a row) to prove no update is lost")
+    ray = p.add_argument_group("multi-node training on a Ray cluster (needs holdem[ray]; README)")
+    ray.add_argument("--backend", choices=("local", "ray"), help="local (this machine, default) or ray")
+    ray.add_argument("--ray-address", dest="ray_address", help="the cluster: auto (default) or HOST:PORT")
+    ray.add_argument("--nodes", type=int, help="nodes to train on, one trainer each (default 2)")
+    ray.add_argument("--workers-per-node", type=int, dest="workers_per_node",
+                     help="worker processes per node (default 1)")
+    ray.add_argument("--sync-interval", type=int, dest="sync_interval",
+                     help="iterations per node between syncs (default: 100,000 per worker of a node, times the "
+                          "delta size in units of 32 MiB where larger, at most 8 times)")
+    ray.add_argument("--sync-timeout", type=float, dest="sync_timeout",
+                     help="seconds a node may lag before it is dropped (default 120)")
+    ray.add_argument("--on-node-failure", choices=("continue", "stop"), dest="on_node_failure",
+                     help="after a lost node: go on with the rest (default) or stop with a snapshot")
     return p
 
 

@@ -31,3 +31,26 @@ def next_stop(t: int, target: int, cfg: _Schedule) -> int:
         if boundary <= cfg.lcfr_threshold:
             return min(boundary, target)
     return target
+
+
+def discount_between(t_from: int, t_to: int, cfg: _Schedule) -> float | None:
+    """The product of the factors of every discount point in ``(t_from, t_to]`` (None if
+    there is none): the discount a multi-node sync applies when a round spans several."""
+    if not cfg.use_linear_weighting or t_to <= t_from:
+        return None
+    first = t_from // cfg.discount_interval + 1
+    last = min(t_to, cfg.lcfr_threshold) // cfg.discount_interval
+    if last < first:
+        return None
+    factor = 1.0
+    for k in range(first, last + 1):
+        factor *= k / (k + 1.0)
+    return factor
+
+
+def last_discount_point(t_from: int, t_to: int, cfg: _Schedule) -> int | None:
+    """The last discount point in ``(t_from, t_to]``, or None."""
+    if not cfg.use_linear_weighting:
+        return None
+    d = min(t_to, cfg.lcfr_threshold) // cfg.discount_interval * cfg.discount_interval
+    return d if t_from < d else None

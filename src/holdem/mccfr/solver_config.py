@@ -68,13 +68,16 @@ class SolverConfig:
     def _lcfr_end(self) -> int:
         return self.lcfr_threshold if self.use_linear_weighting else 0
 
-    def params(self, spec: GameSpec) -> Params:
-        """Kernel parameters with chip-scaled defaults filled in."""
+    def params(self, spec: GameSpec, regret_scale: float = 1.0) -> Params:
+        """Kernel parameters with chip-scaled defaults filled in. ``regret_scale``: the scale
+        the regret tables are kept at relative to one machine's (a multi-node run averages
+        its nodes' regret deltas, 1/N: holdem.runtime.cluster); the pruning threshold and the
+        floor, which compare against regrets, are scaled with it."""
         stack = max(spec.stacks)
         fixed = self.pruning_threshold is not None
-        threshold = float(self.pruning_threshold) if fixed else 0.0
-        scale = 0.0 if fixed else -DEFAULT_PRUNING_SCALE * spec.big_blind
-        floor = -31_000.0 * stack if self.regret_floor is None else float(self.regret_floor)
+        threshold = float(self.pruning_threshold) * regret_scale if fixed else 0.0
+        scale = 0.0 if fixed else -DEFAULT_PRUNING_SCALE * spec.big_blind * regret_scale
+        floor = (-31_000.0 * stack if self.regret_floor is None else float(self.regret_floor)) * regret_scale
         average = AVERAGE_SCHEMES[self.average]
         streets = 1 if average == AVERAGE_PLURIBUS else spec.num_streets
         return Params(bool(self.enable_pruning), int(self.prune_start), float(self.pruning_probability),

@@ -178,6 +178,7 @@ class Run:
                 st = self.engine.status()
                 progress.show(f"iter {self.engine.iteration:,}/{t.iters:,}  {rate:,.0f} it/s  "
                               f"ETA {format_eta(eta)}  workers {st.get('workers_alive', 1)}  "
+                              + (f"nodes {st['nodes_alive']}  " if "nodes_alive" in st else "")
                               + (f"pruned {100 * st['pruned_share']:.1f}%  " if self.cfg.solver.enable_pruning else "")
                               + (f"exploitability {self.last_nash_conv / self.problem.spec.num_players:.5f}  "
                                  if self.last_nash_conv is not None else "")

@@ -21,7 +21,7 @@ from holdem.run.directory import RunError, claim_run_dir
 from holdem.run.loop import Run
 from holdem.run.signals import StopFlag
 from holdem.run.snapshot import SnapshotError, load_snapshot, read_meta, require_fields
-from holdem.runtime.coordinator import resolve_workers
+from holdem.runtime.coordinator import WorkerFailure, resolve_workers
 from holdem.runtime.engine import make_engine
 
 #: the config sections a resume must keep: they define the tables and what fills them
@@ -94,13 +94,21 @@ def train(cfg: RunConfig, logdir: Path | None = None, resume_from: Path | None =
         for name in ("regret", "strategy"):
             if name not in arrays or arrays[name].shape != shape:
                 raise SnapshotError(f"{resume_from / 'tables.npz'}: array {name!r} missing or not of shape {shape}")
-    check_workers(resolve_workers(cfg.train.num_workers), force_workers)
+    if cfg.train.backend == "ray":
+        from holdem.runtime.cluster import check_cluster
+        check_cluster(cfg)  # Ray installed, the cluster answers and has the nodes
+    else:
+        check_workers(resolve_workers(cfg.train.num_workers), force_workers)
     stop.arm()  # from here on there is a run directory, and every way out writes final/
     run_dir, lock = claim_run_dir(cfg, logdir, resume_from)
     try:
         for note in notes:
             print(f"holdem: {note}", file=sys.stderr)
-        engine = make_engine(problem, cfg)
+        try:
+            engine = make_engine(problem, cfg, meta)
+        except WorkerFailure as e:  # e.g. a cluster's node trainers could not start: nothing trained yet
+            print(f"holdem: error: {e}", file=sys.stderr)
+            return 1, run_dir
         try:
             if arrays is not None:
                 engine.restore(arrays, meta)

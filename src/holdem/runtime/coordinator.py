@@ -128,9 +128,11 @@ class _Worker:
 class ParallelEngine:
     """The engine of a multi-worker run (see holdem.runtime.engine.Engine)."""
 
-    def __init__(self, problem: Problem, cfg: RunConfig, num_workers: int, log: Callable[[str], None] | None = None):
+    def __init__(self, problem: Problem, cfg: RunConfig, num_workers: int, log: Callable[[str], None] | None = None,
+                 regret_scale: float = 1.0):
         self.problem = problem
         self.cfg = cfg
+        self.params = cfg.solver.params(problem.spec, regret_scale)  # regret_scale: a node of a cluster
         self.num_workers = num_workers
         self.batch_size = cfg.train.batch_size
         self.chunk = self.batch_size * num_workers * 4  # iterations per advance() call
@@ -171,6 +173,7 @@ class ParallelEngine:
         self._running: tuple[dict[str, Any], threading.Event] | None = None  # the supervisor's call
         self._frozen: dict[str, np.ndarray] | None = None
         self._closed = False
+        self._fixed_pieces = False   # run_pieces: only the given pieces, no new iterations
         shm.sweep_orphans()
         # before the first segment: multiprocessing's resource tracker, started with it, then
         # runs through the launcher as well (it ignores SIGINT/SIGTERM itself, not SIGHUP)
@@ -270,6 +273,25 @@ class ParallelEngine:
         once ``hurry()``."""
         self._call(self._advance, iterations, should_stop, hurry)
 
+    def run_pieces(self, pieces: list[Piece], should_stop: Callable[[], bool] = lambda: False,
+                   hurry: Callable[[], bool] = lambda: False) -> list[Piece]:
+        """Run exactly ``pieces`` (a node's share of a sync round, numbered by the cluster's
+        global count, :mod:`holdem.runtime.cluster`) without discounting: the cluster
+        discounts at sync points. Returns the pieces a stop left unfinished."""
+        self._settle()
+        if not pieces:
+            return []
+        self.todo = deque(pieces)
+        # no discount below the end of these pieces: the frontier is theirs, already "discounted"
+        self.frontier = self.discounted_through = max(p.t_start + p.count for p in pieces)
+        self._fixed_pieces = True  # never hand out iterations beyond these: other nodes run them
+        try:
+            self.advance(sum(p.count for p in pieces), should_stop, hurry)
+        finally:
+            self._fixed_pieces = False
+        left, self.todo = list(self.todo), deque()
+        return left
+
     def quiesce(self, hurry: Callable[[], bool] = lambda: False, grace: float = STOP_GRACE) -> None:
         """Stop handing out work, let running batches finish for ``grace`` seconds (or
         INTERRUPT_GRACE once ``hurry()``), kill the rest and count exactly what they
@@ -362,7 +384,7 @@ class ParallelEngine:
         def stopping() -> bool:
             return self._interrupted or should_stop()
         try:
-            while self.iteration < goal and not stopping():
+            while self.iteration < goal and not stopping() and (self.todo or not self._fixed_pieces):
                 self._plan(goal - self.iteration)
                 self._drive(stopping, hurry)
                 self._barrier()
@@ -544,14 +566,14 @@ class ParallelEngine:
                 deal_model[name] = ("shared", key)
             else:
                 deal_model[name] = value
-        return {"deal_model": deal_model, "params": self.cfg.solver.params(self.problem.spec),
+        return {"deal_model": deal_model, "params": self.params,
                 "max_depth": self.problem.layout.max_depth}
 
     def _warm_up(self) -> None:
         """Compile (or load) the kernel here, before spawning, so workers only load the cache."""
         layout = self.problem.layout
         local = make_tables(layout.num_rows, layout.max_actions, NUM_STRIPES)
-        run_iterations(*self.problem.kernel_args(), local, self.cfg.solver.params(self.problem.spec), 1,
+        run_iterations(*self.problem.kernel_args(), local, self.params, 1,
                        seed_state(0), np.arange(self.problem.spec.deck_size, dtype=np.int64),
                        layout.max_depth, 0, 1, np.zeros(NUM_STATS), np.zeros(PROGRESS_LEN, dtype=np.int64))
         discount(local.regret[:1], local.strategy[:1], 1.0)

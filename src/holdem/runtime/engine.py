@@ -91,11 +91,16 @@ class LocalEngine:
         """Nothing to release."""
 
 
-def make_engine(problem: Problem, cfg: RunConfig) -> Engine:
-    """In-process for one worker (deterministic), the shared-memory coordinator for more."""
+def make_engine(problem: Problem, cfg: RunConfig, resumed: dict[str, Any] | None = None) -> Engine:
+    """The multi-node engine for ``backend: ray``; else in-process for one worker
+    (deterministic), the shared-memory coordinator for more, or for one when the snapshot
+    to resume has pending pieces (only the coordinator runs those)."""
     from holdem.runtime.coordinator import ParallelEngine, resolve_workers
 
+    if cfg.train.backend == "ray":
+        from holdem.runtime.cluster import ClusterEngine
+        return ClusterEngine(problem, cfg)
     workers = resolve_workers(cfg.train.num_workers)
-    if workers == 1:
+    if workers == 1 and not (resumed or {}).get("unfinished"):
         return LocalEngine(problem, cfg)
     return ParallelEngine(problem, cfg, workers)
