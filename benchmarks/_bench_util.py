@@ -1,8 +1,14 @@
 """Helpers shared by the benchmark scripts (run as ``python benchmarks/X.py``)."""
 from __future__ import annotations
 
+import os
+import platform
 import time
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable
+
+import numba
+import psutil
 
 import numpy as np
 from numba import njit
@@ -36,3 +42,20 @@ def best_rate(fn: Callable[[], object], n: int, repeats: int) -> float:
         fn()
         best = min(best, time.perf_counter() - t0)
     return n / best
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores, versions, date and load: what the numbers were measured on."""
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        model = platform.processor() or "unknown"
+    return {"cpu_model": model, "logical_cores": psutil.cpu_count(logical=True),
+            "physical_cores": psutil.cpu_count(logical=False), "memory_bytes": psutil.virtual_memory().total,
+            "platform": platform.platform(), "python": platform.python_version(), "numba": numba.__version__,
+            "numpy": np.__version__, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}

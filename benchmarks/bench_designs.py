@@ -26,17 +26,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numba
-import numpy as np
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bench_util import machine  # noqa: E402 - first: it sets the numba cache location
 
 from holdem.config import RunConfig, TrainConfig, load_config
 from holdem.game.spec import GameSpec, preset
@@ -44,29 +43,11 @@ from holdem.mccfr.problem import Problem, build_problem
 from holdem.mccfr.solver_config import SolverConfig
 from holdem.runtime.coordinator import ParallelEngine
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from queue_merge_baseline import QueueMergeTrainer, run_prefix_ordering  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 OURS, BASE = "shared-memory", "queue-merge"
-
-
-def machine() -> dict[str, Any]:
-    """CPU model, cores, versions, date and load: what the numbers were measured on."""
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        model = platform.processor() or "unknown"
-    return {"cpu_model": model, "logical_cores": psutil.cpu_count(logical=True),
-            "physical_cores": psutil.cpu_count(logical=False), "memory_bytes": psutil.virtual_memory().total,
-            "platform": platform.platform(), "python": platform.python_version(), "numba": numba.__version__,
-            "numpy": np.__version__, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
 def no_discount(solver: SolverConfig) -> SolverConfig:

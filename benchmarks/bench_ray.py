@@ -89,7 +89,6 @@ import argparse
 import dataclasses
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -99,13 +98,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-import numba
-import numpy as np
 import psutil
 
-from holdem.core import numba_cache
-
-numba_cache.configure()  # before the first kernel module is imported
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bench_util import machine  # noqa: E402 - first: it sets the numba cache location
 
 import ray  # noqa: E402
 from ray.cluster_utils import Cluster  # noqa: E402
@@ -118,6 +114,7 @@ from holdem.run.buckets import ensure_buckets  # noqa: E402
 from holdem.run.train import train  # noqa: E402
 from holdem.runtime.cluster import CHUNK_MIN_BYTES, SYNC_PER_WORKER, ClusterEngine, sync_interval  # noqa: E402
 from holdem.runtime.coordinator import ParallelEngine  # noqa: E402
+from holdem.runtime.local_cluster import local_cluster as shared_local_cluster  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -139,23 +136,6 @@ class Report:
     def __call__(self, text: str = "") -> None:
         print(text, flush=True)
         self.lines.append(text)
-
-
-def machine() -> dict[str, Any]:
-    """CPU model, cores, versions, date and load (as bench_designs.py records them)."""
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        model = platform.processor() or "unknown"
-    return {"cpu_model": model, "logical_cores": psutil.cpu_count(logical=True),
-            "memory_GiB": round(psutil.virtual_memory().total / 2**30, 1), "platform": platform.platform(),
-            "python": platform.python_version(), "numba": numba.__version__, "numpy": np.__version__,
-            "ray": ray.__version__, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
 def game_config(key: str) -> RunConfig | None:
@@ -292,29 +272,12 @@ class Leftovers:
 
 @contextmanager
 def local_cluster(nodes: int, cpus: int, store_bytes: int, leftovers: Leftovers) -> Iterator[Cluster]:
-    """A Ray cluster of ``nodes`` nodes on 127.0.0.2.. with ``cpus`` CPUs each, torn down after."""
+    """holdem.runtime.local_cluster's cluster; what it left behind is noted (and killed)."""
     kids_before = {p.pid for p in psutil.Process().children(recursive=True)}
-    tmp = tempfile.mkdtemp(prefix="br", dir="/tmp")  # short: Ray's socket paths must stay < 108 chars
-    saved = {k: os.environ.get(k) for k in ("RAY_TMPDIR", "RAY_USAGE_STATS_ENABLED")}
-    os.environ.update(RAY_TMPDIR=tmp, RAY_USAGE_STATS_ENABLED="0")
-    cluster = None
     try:
-        cluster = Cluster(initialize_head=True, head_node_args=dict(
-            num_cpus=cpus, node_ip_address="127.0.0.2", object_store_memory=store_bytes))
-        for i in range(nodes - 1):
-            cluster.add_node(num_cpus=cpus, node_ip_address=f"127.0.0.{3 + i}", object_store_memory=store_bytes)
-        cluster.wait_for_nodes(timeout=60)
-        yield cluster
+        with shared_local_cluster(nodes, cpus, store_bytes, prefix="br") as cluster:
+            yield cluster
     finally:
-        if ray.is_initialized():
-            ray.shutdown()
-        if cluster is not None:
-            cluster.shutdown()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         where = f"the {nodes}-node cluster's shutdown"
 
         def kids() -> set[int]:
@@ -332,7 +295,6 @@ def local_cluster(nodes: int, cpus: int, store_bytes: int, leftovers: Leftovers)
                     pass
         if our_segments():
             leftovers.notes.append(f"after {where}: /dev/shm entries left: {our_segments()[:6]}")
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 class Quiet:
@@ -534,7 +496,7 @@ def main() -> None:
     others = sorted(n for n in shm_entries() if n.startswith("hd_"))
     started = time.perf_counter()
     out("python benchmarks/bench_ray.py " + " ".join(sys.argv[1:]))
-    out("machine: " + json.dumps(machine()))
+    out("machine: " + json.dumps({**machine(), "ray": ray.__version__}))
     out(f"object store per node {args.store_mib} MiB; default sync_interval {SYNC_PER_WORKER:,} per worker of a "
         f"node ({SYNC_PER_WORKER:,} per node at 2 nodes x 1 worker, {2 * SYNC_PER_WORKER:,} at 1 node x 2); "
         f"chunks of at least {CHUNK_MIN_BYTES >> 20} MiB; benchmark process niceness {os.getpriority(os.PRIO_PROCESS, 0)}")

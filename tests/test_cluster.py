@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -31,6 +29,7 @@ from holdem.run.train import train  # noqa: E402
 from holdem.runtime.cluster import ClusterEngine, split_pieces  # noqa: E402
 from holdem.runtime.cluster_node import table_digest  # noqa: E402
 from holdem.runtime.coordinator import Piece  # noqa: E402
+from holdem.runtime.local_cluster import local_cluster as shared_local_cluster  # noqa: E402
 from holdem.mccfr.external_sampling import table_arrays  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,30 +63,13 @@ def _trainer_processes() -> list[psutil.Process]:
 
 @contextmanager
 def local_cluster(nodes: int, cpus: int = 1) -> Iterator[Cluster]:
-    """A Ray cluster of ``nodes`` nodes on 127.0.0.2.. with ``cpus`` CPUs each; afterwards
-    nothing of it may be left (processes, /dev/shm entries, its session directory)."""
+    """:func:`holdem.runtime.local_cluster.local_cluster`; afterwards nothing of it may be
+    left (processes, /dev/shm entries, node trainers and their janitors)."""
     shm_before, kids_before = _dev_shm(), _descendants()
-    tmp = tempfile.mkdtemp(prefix="hr", dir="/tmp")  # short: Ray's socket paths must stay < 108 chars
-    saved = {k: os.environ.get(k) for k in ("RAY_TMPDIR", "RAY_USAGE_STATS_ENABLED")}
-    os.environ.update(RAY_TMPDIR=tmp, RAY_USAGE_STATS_ENABLED="0")
-    cluster = None
     try:
-        cluster = Cluster(initialize_head=True, head_node_args=dict(
-            num_cpus=cpus, node_ip_address="127.0.0.2", object_store_memory=STORE))
-        for i in range(nodes - 1):
-            cluster.add_node(num_cpus=cpus, node_ip_address=f"127.0.0.{3 + i}", object_store_memory=STORE)
-        cluster.wait_for_nodes(timeout=60)
-        yield cluster
+        with shared_local_cluster(nodes, cpus, STORE) as cluster:
+            yield cluster
     finally:
-        if ray.is_initialized():
-            ray.shutdown()
-        if cluster is not None:
-            cluster.shutdown()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         deadline = time.time() + 20
         while time.time() < deadline and (_descendants() - kids_before or _dev_shm() - shm_before
                                           or _trainer_processes()):
@@ -100,7 +82,6 @@ def local_cluster(nodes: int, cpus: int = 1) -> Iterator[Cluster]:
                 psutil.Process(pid).kill()
             except psutil.Error:
                 pass
-        shutil.rmtree(tmp, ignore_errors=True)
         assert not kids, f"processes left behind: {kids}"
         assert not shm_left, f"/dev/shm entries left behind: {shm_left}"
         assert not trainers, f"node trainers left behind: {[p.pid for p in trainers]}"
