@@ -25,8 +25,8 @@ docs/distributed.md):
   cumulative regret of all plays) overshoots: each node has already corrected its own
   strategy against its share, and N corrections added together move the regrets N times as
   far; on Leduc, 2 nodes at 5,000 iterations per node between syncs reached exploitability
-  0.21 at 200,000 iterations (one machine: 0.043). The mean of the nodes' regret deltas
-  (what local SGD does with models) gave 0.037-0.046 at every interval from 50 to 50,000
+  0.21 at 200,000 iterations (one machine: 0.040-0.045). The mean of the nodes' regret
+  deltas (what local SGD does with models) gave 0.037-0.050 at every interval from 50 to 50,000
   (``benchmarks/bench_ray.py``). Regret matching is scale-free, so the tables' regrets are
   those of one machine at 1/N of the scale; the pruning threshold and the floor, which
   compare against regrets, are scaled by 1/N (N at the start of the run) on every node.
