@@ -59,11 +59,11 @@ import numpy as np
 from holdem.config import RunConfig
 from holdem.core.inputs import InputError
 from holdem.mccfr import schedules
-from holdem.mccfr.external_sampling import NUM_STATS, Tables, kernel_facts, make_tables, table_arrays
+from holdem.mccfr.external_sampling import NUM_STATS, Tables, kernel_facts, make_tables, restore_tables, table_arrays
 from holdem.mccfr.problem import Problem
 from holdem.runtime import shm
 from holdem.runtime.cluster_node import NodeTrainer, apply_sum
-from holdem.runtime.coordinator import STOP_GRACE, Piece, WorkerFailure, batch_stream
+from holdem.runtime.coordinator import STOP_GRACE, Piece, WorkerFailure, batch_stream, pending_work
 
 START_TIMEOUT = 300.0   # seconds for a node's trainer to build the game and start its workers
 CONNECT_TIMEOUT = 60.0  # seconds for ray.init to join the cluster
@@ -276,19 +276,9 @@ class ClusterEngine:
 
     def restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         """Continue from a snapshot (of any engine): the driver's copy and every node's."""
-        todo = deque(Piece(*(int(x) for x in p)) for p in meta.get("unfinished", []))
-        iteration = int(meta["iteration"])
-        frontier = int(meta.get("frontier", iteration + sum(p.count for p in todo)))
-        if frontier != iteration + sum(p.count for p in todo):
-            raise ValueError(f"snapshot meta: frontier {frontier} is not iteration {iteration} plus the "
-                             f"{sum(p.count for p in todo)} unfinished iterations")
+        restore_tables(self._tables, arrays)
+        self.iteration, self.frontier, self.todo, self.discounted_through, self.iterations_cut = pending_work(meta)
         mine = table_arrays(self._tables)
-        for key, value in mine.items():
-            if key in arrays:
-                np.copyto(value, arrays[key])
-        self.iteration, self.frontier, self.todo = iteration, frontier, todo
-        self.discounted_through = frontier if not todo else frontier - 1
-        self.iterations_cut = int(meta.get("iterations_cut", 0))
         self.issued_updates = int(self._tables.updates.sum())
         ref = self.ray.put(mine)
         for node in list(self.nodes):

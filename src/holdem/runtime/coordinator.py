@@ -92,6 +92,20 @@ class Piece(NamedTuple):
     attempt: int = 0
 
 
+def pending_work(meta: dict[str, Any]) -> tuple[int, int, deque[Piece], int, int]:
+    """(iteration, frontier, pending pieces, discounted_through, iterations_cut) of a
+    snapshot's metadata, checked: the frontier is the iterations plus the pending ones."""
+    todo = deque(Piece(*(int(x) for x in p)) for p in meta.get("unfinished", []))
+    iteration = int(meta["iteration"])
+    frontier = int(meta.get("frontier", iteration + sum(p.count for p in todo)))
+    if frontier != iteration + sum(p.count for p in todo):
+        raise ValueError(f"snapshot meta: frontier {frontier} is not iteration {iteration} plus the "
+                         f"{sum(p.count for p in todo)} unfinished iterations")
+    # a snapshot at a discount point holds the discount, unless iterations below it are pending
+    discounted_through = frontier if not todo else frontier - 1
+    return iteration, frontier, todo, discounted_through, int(meta.get("iterations_cut", 0))
+
+
 def _mix64(z: int) -> int:
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
@@ -213,17 +227,8 @@ class ParallelEngine:
     def restore(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         """Continue from a snapshot (workers are idle: nothing has been handed out yet)."""
         self._settle()
-        todo = deque(Piece(*(int(x) for x in p)) for p in meta.get("unfinished", []))
-        iteration = int(meta["iteration"])
-        frontier = int(meta.get("frontier", iteration + sum(p.count for p in todo)))
-        if frontier != iteration + sum(p.count for p in todo):
-            raise ValueError(f"snapshot meta: frontier {frontier} is not iteration {iteration} plus the "
-                             f"{sum(p.count for p in todo)} unfinished iterations")
         restore_tables(self._tables, arrays)
-        self.iteration, self.frontier, self.todo = iteration, frontier, todo
-        # a snapshot at a discount point holds the discount, unless iterations below it are pending
-        self.discounted_through = frontier if not todo else frontier - 1
-        self.iterations_cut = int(meta.get("iterations_cut", 0))
+        self.iteration, self.frontier, self.todo, self.discounted_through, self.iterations_cut = pending_work(meta)
         if self.check:
             self.issued_updates = int(self._tables.updates.sum())
 
