@@ -1,10 +1,17 @@
 """Throughput of blueprint evaluation on the small heads-up no-limit preset.
 
-Head-to-head: duplicate deals (two hands each) per second, blueprint against itself inside
-the abstract game (:func:`holdem.eval.match.head_to_head`, one core). LBR (Lisý & Bowling
-2017, :mod:`holdem.eval.lbr`): LBR decisions and hands per second, on one thread and on
-``--threads`` numba threads. The blueprint is trained in-process first (``--iters``) unless
-``--policy RUN`` is given. Best of ``--repeats`` after a warm-up (which also compiles).
+Inside the abstraction: head-to-head duplicate deals (two hands each) per second, blueprint
+against itself (:func:`holdem.eval.match.head_to_head`, one core); in-tree LBR
+(:mod:`holdem.eval.lbr`): decisions and hands per second, on one thread and on ``--threads``
+numba threads.
+
+In the real game (one core, Python orchestration over numba kernels): rotation matches with
+translation (:mod:`holdem.eval.real_match`) against a twin of the blueprint, against a
+blueprint of other bet sizes (cross-abstraction) and with AIVAT; LBR as published
+(:mod:`holdem.eval.lbr_real`) per setting: LBR decisions and hands per second.
+
+The blueprint is trained in-process first (``--iters``) unless ``--policy RUN`` is given.
+Best of ``--repeats`` after a warm-up (which also compiles). Prints one table.
 
     python benchmarks/bench_eval.py [--policy RUN] [--deals N] [--lbr-deals N] [--threads T]
 """
@@ -62,6 +69,43 @@ def bench_lbr(problem: Problem, table: np.ndarray, deals: int, repeats: int, thr
     return best
 
 
+def bench_real(problem: Problem, table: np.ndarray, deals: int, lbr_deals: int,
+               repeats: int) -> list[tuple[str, float, float]]:
+    """[(what, hands/s, LBR decisions/s or nan)] in the real game, best of ``repeats``."""
+    from dataclasses import replace
+
+    from holdem.eval.agents import BlueprintStrategy
+    from holdem.eval.blueprint import Blueprint
+    from holdem.eval.lbr_real import parse_setting, real_lbr
+    from holdem.eval.real_match import rotation_match
+
+    cfg = load_config(ROOT / "configs" / "nlhe-hu-small-hs.yaml")
+    bp = Blueprint(cfg, problem, table, table, 0, Path("bench"), {})
+    me, twin = BlueprintStrategy(bp, "A"), BlueprintStrategy(bp, "A-twin")
+    other_game = replace(problem.spec, raise_sizes=(((0.5, 2.0),), ((0.5, 1.5),), ((0.5,),), ((1.0,),)))
+    other_problem = build_problem(other_game, cfg.abstraction)
+    solver = Solver(other_problem, cfg.solver, seed=1)
+    solver.run(20_000)
+    other = BlueprintStrategy(Blueprint(cfg, other_problem, average_policy(other_problem.layout,
+                                                                           solver.tables.strategy),
+                                        table, 0, Path("bench-b"), {}), "B")
+    rows = []
+    for label, opp, aivat in (("real match vs twin (translation)", twin, False),
+                              ("real match vs other sizes", other, False),
+                              ("real match vs twin + AIVAT", twin, True)):
+        rotation_match(problem.spec, me, opp, 20, aivat=aivat)
+        best = max(m.hands / m.seconds for m in (rotation_match(problem.spec, me, opp, deals, seed=r, aivat=aivat)
+                                                  for r in range(repeats)))
+        rows.append((label, best, float("nan")))
+    for text in ("fc:1-4", "fcpa:1-4", "fcpa:3-4", "56bets:3-4"):
+        setting = parse_setting(text)
+        real_lbr(me, setting, 5)
+        res = [real_lbr(me, setting, lbr_deals, seed=100 + r) for r in range(repeats)]
+        top = max(res, key=lambda x: x.hands / x.seconds)
+        rows.append((f"LBR {setting.label}", top.hands / top.seconds, top.decisions / top.seconds))
+    return rows
+
+
 def main() -> None:
     """Print the numbers."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -71,13 +115,19 @@ def main() -> None:
     p.add_argument("--lbr-deals", type=int, default=1_000, help="duplicate deals per LBR repeat")
     p.add_argument("--threads", type=int, default=2, help="numba threads for the parallel LBR run")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--real-deals", type=int, default=1_000, help="duplicate deals per real-game match repeat")
+    p.add_argument("--real-lbr-deals", type=int, default=100, help="duplicate deals per real-game LBR repeat")
     args = p.parse_args()
     problem, table = blueprint(args.policy, args.iters)
-    h2h = bench_h2h(problem, table, args.deals, args.repeats)
-    print(f"head-to-head: {h2h:,.0f} duplicate deals/s ({2 * h2h:,.0f} hands/s), one core")
+    rows = [("in-tree head-to-head", 2 * bench_h2h(problem, table, args.deals, args.repeats), float("nan"))]
     for threads in sorted({1, args.threads}):
         dec, hands = bench_lbr(problem, table, args.lbr_deals, args.repeats, threads)
-        print(f"LBR, {threads} thread{'s' if threads > 1 else ''}: {dec:,.0f} decisions/s, {hands:,.0f} hands/s")
+        rows.append((f"in-tree LBR, {threads} thread{'s' if threads > 1 else ''}", hands, dec))
+    if problem.spec.num_players == 2:
+        rows += bench_real(problem, table, args.real_deals, args.real_lbr_deals, args.repeats)
+    print(f"{'evaluation':<36} {'hands/s':>10} {'LBR decisions/s':>16}")
+    for label, hands, dec in rows:
+        print(f"{label:<36} {hands:>10,.0f} {'' if dec != dec else f'{dec:,.0f}':>16}")
 
 
 if __name__ == "__main__":

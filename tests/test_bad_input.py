@@ -489,7 +489,7 @@ for flag, value in [("--hands", "0"), ("--hands", "-1"), ("--hands", "abc"), ("-
     case(f"eval{flag}={value}", E, f"--policy {{run}} {flag} {value}", flag)
 for flag, value in [("--lbr-hands", "1"), ("--lbr-hands", "0"), ("--lbr-bets", "nan"), ("--lbr-bets", "abc"),
                     ("--lbr-bets", "-1"), ("--lbr-bets", "0"), ("--lbr-bets", "inf"), ("--lbr-bets", "1,nan")]:
-    case(f"eval-lbr{flag}={value}", E, f"--policy {{leduc}} --lbr {flag} {value}", flag)
+    case(f"eval-lbr{flag}={value}", E, f"--policy {{leduc}} --lbr-tree {flag} {value}", flag)
 case("eval-opponents-nonexistent", E, "--policy {leduc} --opponents nonexistent", "nonexistent")
 case("eval-opponents-other-game", E, "--policy {leduc} --opponents {run}", "{run}")
 case("eval-policy-missing", E, "--policy {ws}/missing", "{ws}/missing", forbid=("no snapshot found",))
@@ -507,7 +507,14 @@ case("eval-policy-tables-wrong-shape-consistent", E, "--policy {run}", "{run}/fi
      wrong_shape_tables("run/final", consistent=True), needs=("run",))
 case("eval-policy-meta-not-json", E, "--policy {run}", "{run}/final", write("run/final/meta.json", "nope"),
      needs=("run",))
-case("eval-lbr-3-players", E, "--policy {run3} --out {ws}/new.json --lbr", ("--lbr", "{run3}"))
+case("eval-lbr-3-players", E, "--policy {run3} --out {ws}/new.json --lbr fc", ("--lbr", "{run3}"))
+case("eval-lbr-bad-setting", E, "--policy {run} --out {ws}/new.json --lbr fcz", ("--lbr", "fcz"))
+case("eval-lbr-bad-rounds", E, "--policy {run} --out {ws}/new.json --lbr fc:5-6", ("--lbr", "5-6"))
+case("eval-vs-nobody", E, "--policy {run} --out {ws}/new.json --vs nobody", ("--vs", "nobody"))
+case("eval-vs-not-holdem", E, "--policy {run} --out {ws}/new.json --vs always-call", ("--vs", "{run}"))
+case("eval-aivat-alone", E, "--policy {run} --out {ws}/new.json --aivat", "--aivat")
+case("eval-phh-alone", E, "--policy {run} --out {ws}/new.json --phh {ws}/hh", "--phh")
+case("eval-lbr-tree-3-players", E, "--policy {run3} --out {ws}/new.json --lbr-tree", ("--lbr-tree", "{run3}"))
 
 # ---- export_policy
 X = "export_policy"

@@ -198,7 +198,11 @@ def test_eval_results_become_a_chart(tmp_path):
     (tmp_path / "eval.json").write_text(json.dumps([
         {"iteration": 1000, "lbr": {"mbb_per_hand": 900.0}, "head_to_head": {"always-call": {"mbb_per_hand": 50.0}}},
         {"iteration": 2000, "lbr": {"mbb_per_hand": 400.0}, "head_to_head": {"always-call": {"mbb_per_hand": 80.0}}},
+        {"iteration": 3000, "lbr_tree": {"mbb_per_hand": 300.0}, "lbr": {"fcpa 3-4": {"mbb_per_hand": 2500.0}},
+         "real_match": {"runs/b": {"heads-up": {"mbb_per_hand": 20.0, "aivat": {"mbb_per_hand": 25.0}}}}},
     ]))
     charts = eval_charts(tmp_path / "eval.json")
-    assert len(charts) == 1 and "LBR wins" in charts[0]["svg"] and "vs always-call" in charts[0]["svg"]
+    svg = charts[0]["svg"]
+    assert len(charts) == 1 and "LBR tree" in svg and "vs always-call" in svg  # an older file's in-tree "lbr"
+    assert "LBR fcpa 3-4" in svg and "real vs b" in svg and "real vs b AIVAT" in svg
     assert eval_charts(tmp_path / "missing.json") == []

@@ -3,21 +3,30 @@
 Small games (Kuhn, Leduc): the exact exploitability, each player's best-response value and
 the profile's expected value.
 
-Heads-up games too large for that (Hold'em): head-to-head matches inside the abstract game
-with duplicate deals (:func:`holdem.eval.match.head_to_head`) against fixed agents
-(``always-call``, ``uniform``, ``min-raise``) or other runs/snapshots of the same game, and
-with ``--lbr`` Local Best Response (Lisý & Bowling 2017, :mod:`holdem.eval.lbr`), a lower
-bound on exploitability. All in mbb/hand (milli-big-blinds per hand) with a 95% confidence
-interval; positive = the blueprint wins; LBR's number is what LBR wins from the blueprint.
+Hold'em, in the real game (any bet size; :mod:`holdem.eval.real_match`, :mod:`holdem.eval.lbr_real`):
+
+- ``--vs AGENT`` (repeatable): duplicate matches with seat rotation against another run or
+  snapshot (any tree and buckets of the same real game: cross-abstraction) or a rule bot
+  (``always-call``, ``always-fold``, ``min-raise``, ``pot-raise``). Both sides translate the
+  other's bets onto their own trees. Heads-up: each deal in both seats; six-max (n players):
+  "1 vs 5" (the blueprint alone against five copies) and "5 vs 1" (five blueprints against one).
+- ``--lbr SETTING[:ROUNDS]`` (repeatable): Local Best Response as published (Lisý & Bowling
+  2017): ``fc``, ``fcpa``, ``56bets``, in rounds ``1-4`` (default) or e.g. ``3-4``.
+- ``--aivat``: AIVAT estimates (Burch et al. 2018) beside the plain ones, heads-up.
+- ``--phh DIR``: every hand played, as PHH hand histories (one ``.phhs`` per match).
+
+Hold'em inside the blueprint's abstraction (cheaper, useful during training): ``--opponents``
+head-to-head on the same tree (:func:`holdem.eval.match.head_to_head`) and ``--lbr-tree``, LBR
+restricted to the tree's raises (:mod:`holdem.eval.lbr`).
+
+All in mbb/hand (milli-big-blinds per hand) with a 95% confidence interval; positive = the
+blueprint wins; LBR's number is what LBR wins from the blueprint.
 
 ``--all-snapshots`` evaluates every kept snapshot too (the same seed for each, so their
 differences are not blurred by different cards); ``--plot`` draws the metrics against the
 iteration (needs matplotlib: ``pip install 'holdem[plot]'``). Results go to ``RUN/eval.json``
-(or ``--out``); an existing results or plot file is kept unless ``--force``.
-
-Off-tree actions never occur here: both agents play on the blueprint's tree. Playing a real
-opponent (``holdem.cli.play``) maps its sizes onto the tree with the pseudo-harmonic
-translation of :mod:`holdem.eval.translation`.
+(or ``--out``); an existing results, plot or hand-history file is kept unless ``--force``.
+Ctrl-C stops the running match after its current deal; what was played is reported and saved.
 """
 from __future__ import annotations
 
@@ -30,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from holdem.cli.common import ArgumentParser, number, run_cli
+from holdem.eval.results import metrics_of
 from holdem.eval.rule_bots import RULE_BOTS
 
 # the rule bots that --opponents accepts and plays by default (all but always-fold)
@@ -77,7 +87,7 @@ def load_opponents(names: list[str], problem_hash: str) -> dict[str, Any]:
 
 def evaluate_heads_up(path: Path, opponents: list[str], deals: int, lbr_deals: int, seed: int = 0,
                       threads: int = 1, lbr_bets: tuple[float, ...] = (1.0,)) -> dict[str, Any]:
-    """Head-to-head results against ``opponents`` and (``lbr_deals`` > 0) LBR, in mbb/hand."""
+    """In-tree head-to-head results against ``opponents`` and (``lbr_deals`` > 0) in-tree LBR, in mbb/hand."""
     from holdem.eval.blueprint import load_blueprint
     from holdem.eval.lbr import LBRConfig, local_best_response
     from holdem.eval.match import head_to_head
@@ -96,25 +106,80 @@ def evaluate_heads_up(path: Path, opponents: list[str], deals: int, lbr_deals: i
     if lbr_deals > 0:
         r = local_best_response(bp.problem, bp.average, lbr_deals, seed, LBRConfig(bet_fractions=lbr_bets),
                                 threads=threads)
-        result["lbr"] = {"mbb_per_hand": r.mbb_per_hand, "ci95_mbb": r.ci95_mbb,
+        result["lbr_tree"] = {"mbb_per_hand": r.mbb_per_hand, "ci95_mbb": r.ci95_mbb,
                          "chips_per_hand": r.chips_per_hand, "deals": r.deals, "hands": r.hands,
                          "decisions": r.decisions, "seconds": r.seconds, "bet_fractions": list(lbr_bets)}
     return result
 
 
-def metrics_of(result: dict[str, Any]) -> dict[str, tuple[float, float | None]]:
-    """{column name: (value, 95% CI half-width or None)} of one result, for tables and plots."""
-    out: dict[str, tuple[float, float | None]] = {}
-    if "exploitability" in result:
-        out["exploitability"] = (result["exploitability"], None)
-    if "nash_conv" in result:
-        out["NashConv"] = (result["nash_conv"], None)
-    for name, m in result.get("head_to_head", {}).items():
-        label = name if name in FIXED_AGENTS else Path(name).name  # a run/snapshot: its folder name
-        out[f"vs {label}"] = (m["mbb_per_hand"], m["ci95_mbb"])
-    if "lbr" in result:
-        out["LBR wins"] = (result["lbr"]["mbb_per_hand"], result["lbr"]["ci95_mbb"])
-    return out
+class Interrupted(Exception):
+    """Ctrl-C ended a match; the results so far are kept."""
+
+
+def phh_names(iteration: int, vs: list[str], lbr: list[str]) -> list[str]:
+    """The hand-history files one snapshot's evaluation writes (in ``--phh DIR``)."""
+    def safe(text: str) -> str:
+        return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
+    return ([f"iter_{iteration:012d}-vs-{safe(Path(v).name)}.phhs" for v in vs]
+            + [f"iter_{iteration:012d}-lbr-{safe(s.replace(':', '_'))}.phhs" for s in lbr])
+
+
+def evaluate_real_game(path: Path, vs: list[str], lbr: list[str], deals: int, lbr_deals: int, seed: int,
+                       aivat: bool, phh_dir: Path | None, force: bool = False) -> dict[str, Any]:
+    """Real-game matches against ``vs`` and LBR in the settings ``lbr`` (module docstring)."""
+    from contextlib import ExitStack
+
+    from holdem.eval.agents import BlueprintStrategy, make_strategy
+    from holdem.eval.blueprint import load_blueprint
+    from holdem.eval.lbr_real import parse_setting, real_lbr
+    from holdem.eval.real_match import rotation_match
+
+    bp = load_blueprint(path)
+    spec = bp.problem.spec
+    me = BlueprintStrategy(bp, "blueprint")
+    n = spec.num_players
+    result: dict[str, Any] = {"snapshot": str(bp.path), "iteration": bp.iteration, "game": spec.name}
+    files = iter(phh_names(bp.iteration, vs, lbr))
+    with ExitStack() as stack:
+        def writer():
+            name = next(files)
+            if phh_dir is None:
+                return None
+            from holdem.eval.phh import PHHWriter
+
+            return stack.enter_context(PHHWriter(phh_dir / name, force=force)).write
+
+        if vs:
+            result["real_match"] = {}
+        for name in vs:
+            other = make_strategy(name, spec)
+            on_hand = writer()
+            lineups: dict[str, Any] = {}
+            result["real_match"][name] = lineups
+            m = rotation_match(spec, me, other, deals, seed, on_hand, aivat=aivat and n == 2, progress=True)
+            lineups["heads-up" if n == 2 else f"1 vs {n - 1}"] = m.to_dict()
+            print(m, flush=True)
+            if m.interrupted:
+                raise Interrupted(result)
+            if n > 2:  # the other alone against copies of the blueprint, from the blueprint side
+                f = rotation_match(spec, other, me, deals, seed, on_hand, progress=True)
+                d = f.to_dict()
+                d["mbb_per_hand"], d["chips_per_hand"] = -f.mbb_per_hand, -f.chips_per_hand
+                lineups[f"{n - 1} vs 1"] = d
+                print(f"{n - 1} blueprints vs 1 {other.name}: {-f.mbb_per_hand:+.1f} +/- {f.ci95_mbb:.1f} "
+                      f"mbb/hand (the blueprints' total)", flush=True)
+                if f.interrupted:
+                    raise Interrupted(result)
+        if lbr:
+            result["lbr"] = {}
+        for text in lbr:
+            setting = parse_setting(text)
+            r = real_lbr(me, setting, lbr_deals, seed, writer(), aivat=aivat, progress=True)
+            result["lbr"][setting.label] = r.to_dict()
+            print(r, flush=True)
+            if r.interrupted:
+                raise Interrupted(result)
+    return result
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
@@ -137,7 +202,7 @@ def print_table(results: list[dict[str, Any]]) -> None:
                 row.append(f"{m[c][0]:+.1f} +/- {m[c][1]:.1f}")
         cells.append(row)
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    if any("head_to_head" in r or "lbr" in r for r in results):
+    if any(k in r for r in results for k in ("head_to_head", "lbr", "lbr_tree", "real_match")):
         print("mbb/hand of the blueprint against each opponent (95% CI); LBR: what LBR wins from it")
     print(f"{'iteration':>12}  " + "  ".join(f"{c:>{w}}" for c, w in zip(columns, widths))
           + ("  EV player 0" if "exploitability" in columns else "") + "  snapshot")
@@ -189,18 +254,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--force", action="store_true", help="overwrite an existing results/plot file")
     p.add_argument("--opponents", help="comma-separated: always-call, uniform, min-raise, or run/snapshot "
                    "directories of the same game (default for heads-up Hold'em: the three fixed agents)")
+    p.add_argument("--vs", action="append", default=[], metavar="AGENT",
+                   help="real-game match against a run/snapshot (any abstraction of the same game) or a rule "
+                   "bot (always-call, always-fold, min-raise, pot-raise); repeatable")
     p.add_argument("--hands", type=number(integer=True, low=2), default=20_000,
-                   help="duplicate deals per head-to-head match, each played in both seats (default 20000)")
-    p.add_argument("--lbr", action="store_true", help="run Local Best Response against the blueprint")
+                   help="duplicate deals per match (--opponents, --vs), each played in every seat (default 20000)")
+    p.add_argument("--lbr", action="append", default=[], metavar="SETTING[:ROUNDS]",
+                   help="Local Best Response in the real game: fc, fcpa or 56bets, rounds 1-4 (default) or e.g. "
+                   ":3-4; repeatable")
+    p.add_argument("--lbr-tree", action="store_true",
+                   help="LBR restricted to the blueprint's own raises (cheaper; --lbr-bets)")
     p.add_argument("--lbr-hands", type=number(integer=True, low=2), default=2_000,
-                   help="duplicate deals for LBR, each played in both seats (default 2000)")
+                   help="duplicate deals for each LBR, each played in both seats (default 2000)")
+    p.add_argument("--aivat", action="store_true", help="also the AIVAT estimate of heads-up --vs and --lbr results")
+    p.add_argument("--phh", type=Path, metavar="DIR",
+                   help="write every hand of --vs and --lbr as PHH hand histories, one .phhs per match")
     p.add_argument("--lbr-bets", default="1.0",
-                   help="LBR's bet sizes as pot fractions, each mapped to the nearest raise of the tree; "
+                   help="--lbr-tree's bet sizes as pot fractions, each mapped to the nearest raise of the tree; "
                    "all-in is always tried (default 1.0)")
     p.add_argument("--seed", type=number(integer=True, low=0), default=0,
                    help="seed of the deals (the same for every snapshot; default 0)")
     p.add_argument("--threads", type=number(integer=True, low=1, high=1024), default=1,
-                   help="numba threads for LBR (default 1)")
+                   help="numba threads for --lbr-tree (default 1)")
     p.add_argument("--plot", nargs="?", type=Path, const=True, default=None, metavar="PNG",
                    help="draw the metrics against the iteration (default RUN/eval.png, or ./eval.png "
                    "for a snapshot; needs matplotlib)")
@@ -212,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         from holdem.mccfr.problem import deal_count
         from holdem.core.files import check_output, write_atomic
         from holdem.core.inputs import InputError, parse_number
-        from holdem.run.directory import is_run_dir
+        from holdem.run.directory import is_run_dir, resolve_snapshot
         from holdem.run.snapshot import list_snapshots, read_meta
 
         if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
@@ -238,24 +313,71 @@ def main(argv: list[str] | None = None) -> int:
                      if read_meta(s)["iteration"] != head.iteration] + paths
         small = deal_count(head.problem) <= SMALL_GAME_DEALS
         opponents = [o.strip() for o in args.opponents.split(",") if o.strip()] if args.opponents else []
-        if not small and not opponents and not args.lbr:
+        real = bool(args.vs or args.lbr)
+        if real:
+            from holdem.eval.agents import REAL_RULE_BOTS, check_real_game
+            from holdem.eval.lbr_real import parse_setting
+
+            for text in args.lbr:
+                parse_setting(text)
+            for name in args.vs:
+                if name not in REAL_RULE_BOTS and not Path(name).exists():
+                    raise ValueError(f"--vs: {name!r} is neither one of {', '.join(REAL_RULE_BOTS)} nor a run or "
+                                     "snapshot directory")
+            try:
+                check_real_game(head.problem.spec)
+            except ValueError as err:
+                raise ValueError(f"--vs/--lbr: {args.policy}: {err}") from None
+            if args.lbr and head.problem.spec.num_players != 2:
+                raise ValueError(f"--lbr: {args.policy}: LBR is heads-up only; game {head.problem.spec.name!r} has "
+                                 f"{head.problem.spec.num_players} players")
+        if args.aivat and not real:
+            raise ValueError("--aivat: give --vs or --lbr too (AIVAT corrects their estimates)")
+        if args.phh is not None:
+            if not real:
+                raise ValueError("--phh: give --vs or --lbr too (their hands are written)")
+            if args.phh.exists() and not args.phh.is_dir():
+                raise ValueError(f"--phh: {args.phh} is not a directory")
+            for path in paths:
+                for name in phh_names(read_meta(resolve_snapshot(path))["iteration"], args.vs, args.lbr):
+                    check_output(args.phh / name, args.force, "--phh")
+        if not small and not opponents and not args.lbr_tree and not real:
             if head.problem.spec.num_players != 2:
                 raise ValueError(f"{args.policy}: game {head.problem.spec.name!r} is too large for exact "
-                                 "evaluation and head-to-head/LBR are heads-up only")
+                                 "evaluation and in-tree head-to-head/LBR are heads-up only; use --vs")
             opponents = list(FIXED_AGENTS)
+        if (opponents or args.lbr_tree) and head.problem.spec.num_players != 2:
+            raise ValueError(f"--opponents/--lbr-tree: {args.policy}: in-tree head-to-head and LBR are heads-up "
+                             f"only; game {head.problem.spec.name!r} has {head.problem.spec.num_players} players "
+                             "(use --vs)")
+        if args.phh is not None:
+            args.phh.mkdir(parents=True, exist_ok=True)
         results = []
+        interrupted = False
         for path in paths:
             r: dict[str, Any] = evaluate_small_game(path) if small else {}
-            if opponents or args.lbr:
-                r.update(evaluate_heads_up(path, opponents, args.hands, args.lbr_hands if args.lbr else 0,
+            if opponents or args.lbr_tree:
+                r.update(evaluate_heads_up(path, opponents, args.hands, args.lbr_hands if args.lbr_tree else 0,
                                            args.seed, args.threads, lbr_bets))
+            if real:
+                try:
+                    r.update(evaluate_real_game(path, args.vs, args.lbr, args.hands, args.lbr_hands, args.seed,
+                                                args.aivat, args.phh, args.force))
+                except Interrupted as stop:
+                    r.update(stop.args[0])
+                    interrupted = True
             results.append(r)
+            if interrupted:
+                break
         print_table(results)
         if out is not None:
             write_atomic(out, json.dumps(results, indent=1))
         if plot_path is not None:
             plot(results, plot_path)
             print(f"plot: {plot_path}")
+        if interrupted:
+            print("interrupted: the results above are what was played before Ctrl-C", file=sys.stderr)
+            return 130
         return 0
 
     return run_cli(go)

@@ -1,5 +1,5 @@
 """Play heads-up against a blueprint in the terminal: ``python -m holdem.cli.play --policy RUN
-[--hands N] [--seed S] [--seat 0|1|alternate]``.
+[--hands N] [--seed S] [--seat 0|1|alternate] [--phh FILE [--force]]``.
 
 The real hand follows the exact rules (:mod:`holdem.game.rules`: stacks, blinds, minimum
 raises, all-ins) and is paid by the referee (:func:`holdem.game.referee.replay`). The bot
@@ -13,13 +13,17 @@ Commands (chips are ACPC totals: what you have committed in the whole hand after
 ``f`` fold, ``c`` or ``k`` check/call, ``r N`` or ``N`` raise to N, ``pot`` / ``half`` a pot /
 half-pot raise, ``allin``, ``h`` help, ``q`` quit. Input is read line by line, so a session
 can be scripted; end of input ends the session with the score.
+
+``--phh FILE`` writes the session's hands as PHH hand histories (:mod:`holdem.eval.phh`; a
+``.phhs`` file, players ``you`` and ``bot``), each hand as soon as it is finished, so quitting
+or Ctrl-C keeps every finished hand. An existing FILE is refused unless ``--force``.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 import numpy as np
 
@@ -27,6 +31,7 @@ from holdem.cli.common import ArgumentParser, number, run_cli
 
 if TYPE_CHECKING:
     from holdem.eval.blueprint import Blueprint
+    from holdem.eval.hands import Decision, HandRecord
     from holdem.eval.translation import AbstractHand
     from holdem.game.rules import Action, BettingState
 
@@ -105,7 +110,8 @@ def describe(action: Action, state: BettingState, you: bool = False) -> str:
 class Session:
     """One terminal session: deals hands, asks the user, plays the bot, keeps the score."""
 
-    def __init__(self, bp: Blueprint, seed: int, seat: str, inp: TextIO, out: TextIO):
+    def __init__(self, bp: Blueprint, seed: int, seat: str, inp: TextIO, out: TextIO,
+                 on_hand: Callable[[HandRecord], None] | None = None):
         spec = bp.problem.spec
         if spec.num_players != 2:
             raise ValueError(f"play is heads-up only; {bp.path} is a {spec.num_players}-player game")
@@ -118,6 +124,7 @@ class Session:
         self.hands = 0
         self.score = 0
         self.deck = [r + s for r in spec.ranks for s in spec.suits]
+        self.on_hand = on_hand  # sees every finished hand (e.g. a PHH writer)
 
     def say(self, text: str = "") -> None:
         """Print a line and flush (the session may be driven through a pipe)."""
@@ -194,6 +201,7 @@ class Session:
 
     def play_hand(self, user: int) -> None:
         """Deal and play one hand with the user in seat ``user``."""
+        from holdem.eval.hands import Decision
         from holdem.eval.translation import AbstractHand
         from holdem.game.referee import replay
         from holdem.game.rules import initial_state
@@ -212,6 +220,7 @@ class Session:
         state = initial_state(spec)
         hand = AbstractHand(self.bp.problem, self.rng)
         betting = ""
+        decisions: list[Decision] = []
         street = 0
         while not state.is_terminal:
             if state.street != street:
@@ -233,6 +242,7 @@ class Session:
             else:
                 action = self.bot_action(state, hand, holes[bot], board)
                 self.say(f"bot {describe(action, state)}")
+            decisions.append(Decision(state.to_act, action))
             state = state.apply(action)
             betting += action.label
         showdown = state.terminal_kind == "showdown"
@@ -248,6 +258,18 @@ class Session:
         self.say(f"{who} {abs(won) if won else ''}".rstrip() + f" (betting {betting})")
         self.score += won
         self.hands += 1  # counted once finished: end of input mid-hand does not score it
+        if self.on_hand is not None:
+            self.on_hand(self._record(holes, full_board, decisions, result, user, hand_no))
+
+    def _record(self, holes: list[str], board: list[str], decisions: list[Decision], payoffs: list[int], user: int,
+                hand_no: int) -> HandRecord:
+        """The finished hand as a :class:`HandRecord` (cards as ids of the full deck)."""
+        from holdem.core.cards import parse_cards
+        from holdem.eval.hands import HandRecord
+
+        names = ("you", "bot") if user == 0 else ("bot", "you")
+        return HandRecord(self.spec, names, tuple(tuple(parse_cards(h)) for h in holes),
+                          tuple(parse_cards("".join(board))), tuple(decisions), tuple(payoffs), hand_no)
 
     def _category(self, hole: str, board: list[str]) -> str:
         if self.spec.showdown != "best-five":
@@ -267,15 +289,28 @@ def main(argv: list[str] | None = None) -> int:
                    help="seed of the cards and the bot's choices (default: random)")
     p.add_argument("--seat", default="alternate", choices=["0", "1", "alternate"],
                    help="your seat: 0 (small blind, button), 1 (big blind) or alternate (default)")
+    p.add_argument("--phh", type=Path, metavar="FILE", help="write the session's hands as PHH hand histories (.phhs)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --phh file")
     args = p.parse_args(argv)
 
     def go() -> int:
+        from holdem.core.files import check_output
         from holdem.eval.blueprint import load_blueprint
 
         if args.hands is not None and args.hands < 1:
             raise ValueError(f"--hands: invalid value {args.hands}: play at least one hand")
+        if args.phh is not None:
+            check_output(args.phh, args.force, "--phh")
         bp = load_blueprint(args.policy)
-        return Session(bp, args.seed, args.seat, sys.stdin, sys.stdout).run(args.hands)
+        if args.phh is None:
+            return Session(bp, args.seed, args.seat, sys.stdin, sys.stdout).run(args.hands)
+        from holdem.eval.phh import PHHWriter, unsupported
+
+        reason = unsupported(bp.problem.spec)
+        if reason:
+            raise ValueError(f"--phh: {reason}")
+        with PHHWriter(args.phh, args.force, "--phh") as writer:
+            return Session(bp, args.seed, args.seat, sys.stdin, sys.stdout, writer.write).run(args.hands)
 
     return run_cli(go)
 

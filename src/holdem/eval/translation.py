@@ -69,15 +69,113 @@ def translation_probabilities(amount: float, sizes: Sequence[float]) -> list[flo
     return probs
 
 
+def _edges(problem: Problem, node: int) -> range:
+    first = int(problem.tree.first_edge[node])
+    return range(first, first + int(problem.tree.num_actions[node]))
+
+
+def off_tree_reason(problem: Problem, node: int, state: BettingState) -> str:
+    """Why abstract ``node`` cannot stand for the real ``state`` (another seat or street to act); "" if it can."""
+    t = problem.tree
+    if node < 0:
+        return "the hand left the abstract tree earlier"
+    if t.player[node] != state.to_act or t.street[node] != state.street:
+        where = "the hand is over" if t.player[node] < 0 else f"seat {int(t.player[node])} acts"
+        return (f"after {t.betting_string(node)!r} {where} in the abstract hand, while seat "
+                f"{state.to_act} acts on street {state.street} of the real one")
+    return ""
+
+
+def raise_edges(problem: Problem, node: int) -> tuple[list[int], list[float]]:
+    """(edge ids, pot fractions) of the raise edges at abstract ``node``."""
+    t = problem.tree
+    contrib = t.contrib[node]
+    p = int(t.player[node])
+    bet = int(contrib.max())
+    pac = int(contrib.sum()) + bet - int(contrib[p])
+    edges = [e for e in _edges(problem, node) if t.edge_kind[e] == RAISE]
+    return edges, [raise_fraction(int(t.edge_amount[e]), bet, pac) for e in edges]
+
+
+def translate_action(problem: Problem, node: int, state: BettingState,
+                     action: Action) -> tuple[list[int], list[float], str]:
+    """Where a real ``action`` at ``state`` (before it is applied) takes the abstract hand at
+    ``node``: (child nodes, probabilities, ""), or ([-1], [1.0], why) when it leaves the tree.
+    Fold and check/call follow their edge; a raise goes to the node's raise edges by
+    :func:`translation_probabilities` (a real all-in to the abstract all-in)."""
+    why = off_tree_reason(problem, node, state)
+    if why:
+        return [-1], [1.0], why
+    t = problem.tree
+    if action.kind in (FOLD, CALL):
+        for e in _edges(problem, node):
+            if t.edge_kind[e] == action.kind:
+                return [int(t.edge_child[e])], [1.0], ""
+        return [-1], [1.0], f"action {action.label!r} has no abstract counterpart here"
+    edges, sizes = raise_edges(problem, node)
+    if not edges:
+        return [-1], [1.0], (f"raise {action.label!r} where the abstract tree has no raise (past its raise "
+                             "cap or after a translated all-in)")
+    legal = state.legal_actions()
+    p = state.to_act
+    amount = legal.max_raise_to if action.amount is None else int(action.amount)
+    stack = problem.spec.stacks[p]
+    if amount >= stack and int(t.edge_amount[edges[-1]]) >= stack:
+        probs = [0.0] * len(edges)
+        probs[-1] = 1.0  # all-in is all-in, whatever the pot
+    else:
+        pac = state.pot + state.bet - state.contrib[p]
+        probs = translation_probabilities(raise_fraction(amount, state.bet, pac), sizes)
+    kept = [(int(t.edge_child[e]), q) for e, q in zip(edges, probs) if q > 0]
+    return [c for c, _ in kept], [q for _, q in kept], ""
+
+
+def edge_to_real(problem: Problem, node: int, state: BettingState, edge: int) -> Action:
+    """The real action for abstract ``edge`` of ``node``, legal in ``state``: the exact abstract
+    amount while the real chips match the node, else the same pot fraction of the real pot
+    (all-in stays all-in), clamped to the legal range."""
+    t = problem.tree
+    kind = int(t.edge_kind[edge])
+    legal = state.legal_actions()
+    if kind == FOLD:
+        return Action(FOLD) if legal.can_fold else Action(CALL)
+    if kind == CALL or not legal.can_raise:
+        return Action(CALL)  # e.g. the other seat is all-in in the real hand only
+    amount = int(t.edge_amount[edge])
+    p = state.to_act
+    if amount >= problem.spec.stacks[p]:
+        return Action(RAISE, legal.max_raise_to)
+    if tuple(int(x) for x in t.contrib[node]) != tuple(state.contrib):
+        contrib = t.contrib[node]
+        bet = int(contrib.max())
+        frac = raise_fraction(amount, bet, int(contrib.sum()) + bet - int(contrib[p]))
+        amount = int(round(state.bet + frac * (state.pot + state.bet - state.contrib[p])))
+    return Action(RAISE, min(max(amount, legal.min_raise_to), legal.max_raise_to))
+
+
+def real_action_groups(problem: Problem, node: int, state: BettingState) -> tuple[list[Action], list[list[int]]]:
+    """The distinct real actions the edges of ``node`` become in ``state``, and for each the
+    columns (edge offsets) that map to it (two raises can clamp to the same legal amount)."""
+    actions: list[Action] = []
+    columns: list[list[int]] = []
+    first = int(problem.tree.first_edge[node])
+    for e in _edges(problem, node):
+        a = edge_to_real(problem, node, state, e)
+        if a in actions:
+            columns[actions.index(a)].append(e - first)
+        else:
+            actions.append(a)
+            columns.append([e - first])
+    return actions, columns
+
+
 class AbstractHand:
     """Follows a real hand (exact rules, any sizes) on a blueprint's abstract betting tree.
 
     Every real action moves the abstract node along one edge: fold to fold, check/call to
     check/call, a raise to one of the node's raise edges by :func:`translation_probabilities`
     on the raise's pot fraction (sampled; a real all-in goes to the abstract all-in). The
-    abstraction's own actions are turned back into real ones by :meth:`to_real`: the exact
-    abstract amount while the real chips match the abstract node, else the same pot
-    fraction of the real pot (all-in stays all-in), clamped to the legal range.
+    abstraction's own actions are turned back into real ones by :func:`edge_to_real`.
 
     When the real hand leaves what the tree can express (a raise where the abstraction
     allows none, e.g. past its raise cap, or betting that goes on after a translated all-in
@@ -92,19 +190,13 @@ class AbstractHand:
         self.node = 0
         self.off_tree = ""
 
-    def _edges(self) -> range:
-        first = int(self.tree.first_edge[self.node])
-        return range(first, first + int(self.tree.num_actions[self.node]))
-
     def in_step(self, state: BettingState) -> bool:
         """Whether the abstract node is a decision of the same seat on the same street as ``state``."""
         if self.node < 0:
             return False
-        t, n = self.tree, self.node
-        if t.player[n] != state.to_act or t.street[n] != state.street:
-            where = "the hand is over" if t.player[n] < 0 else f"seat {int(t.player[n])} acts"
-            self._leave(f"after {t.betting_string(n)!r} {where} in the abstract hand, while seat "
-                        f"{state.to_act} acts on street {state.street} of the real one")
+        why = off_tree_reason(self.problem, self.node, state)
+        if why:
+            self._leave(why)
             return False
         return True
 
@@ -114,45 +206,25 @@ class AbstractHand:
 
     def abstract_sizes(self) -> tuple[list[int], list[float]]:
         """(edge ids, pot fractions) of the raise edges at the current node."""
-        t, n = self.tree, self.node
-        contrib = t.contrib[n]
-        p = int(t.player[n])
-        bet = int(contrib.max())
-        pac = int(contrib.sum()) + bet - int(contrib[p])
-        edges = [e for e in self._edges() if t.edge_kind[e] == RAISE]
-        return edges, [raise_fraction(int(t.edge_amount[e]), bet, pac) for e in edges]
+        return raise_edges(self.problem, self.node)
 
     def observe(self, state: BettingState, action: Action) -> tuple[int, dict[str, float]] | None:
         """Move along the edge a real ``action`` (of any seat) maps to, before ``state.apply``;
         for a raise returns (edge taken, {abstract raise label: translation probability})."""
         if not self.in_step(state):
             return None
+        node = self.node
+        children, probs, why = translate_action(self.problem, node, state, action)
+        if why:
+            self._leave(why)
+            return None
+        k = int(self.rng.choice(len(children), p=np.asarray(probs) / sum(probs))) if len(children) > 1 else 0
+        self.node = children[k]
+        if action.kind != RAISE:
+            return None
         t = self.tree
-        if action.kind in (FOLD, CALL):
-            for e in self._edges():
-                if t.edge_kind[e] == action.kind:
-                    self.node = int(t.edge_child[e])
-                    return None
-            self._leave(f"action {action.label!r} has no abstract counterpart here")
-            return None
-        edges, sizes = self.abstract_sizes()
-        if not edges:
-            self._leave(f"raise {action.label!r} where the abstract tree has no raise (past its raise cap "
-                        "or after a translated all-in)")
-            return None
-        legal = state.legal_actions()
-        p = state.to_act
-        amount = legal.max_raise_to if action.amount is None else int(action.amount)
-        stack = self.problem.spec.stacks[p]
-        if amount >= stack and int(t.edge_amount[edges[-1]]) >= stack:
-            probs = [0.0] * len(edges)
-            probs[-1] = 1.0  # all-in is all-in, whatever the pot
-        else:
-            pac = state.pot + state.bet - state.contrib[p]
-            probs = translation_probabilities(raise_fraction(amount, state.bet, pac), sizes)
-        k = int(self.rng.choice(len(edges), p=np.asarray(probs) / sum(probs)))
-        self.node = int(t.edge_child[edges[k]])
-        return edges[k], {t.action_label(e): q for e, q in zip(edges, probs) if q > 0}
+        edge_of = {int(t.edge_child[e]): e for e in _edges(self.problem, node)}
+        return edge_of[children[k]], {t.action_label(edge_of[c]): q for c, q in zip(children, probs)}
 
     def advance(self, edge: int) -> None:
         """Move along an abstract edge of the current node (the blueprint's own action)."""
@@ -160,23 +232,8 @@ class AbstractHand:
 
     def to_real(self, state: BettingState, edge: int) -> Action:
         """The real action for abstract ``edge`` at the current node, legal in ``state``."""
-        t = self.tree
-        kind = int(t.edge_kind[edge])
-        legal = state.legal_actions()
-        if kind == FOLD:
-            return Action(FOLD) if legal.can_fold else Action(CALL)
-        if kind == CALL or not legal.can_raise:
-            return Action(CALL)  # e.g. the other seat is all-in in the real hand only
-        amount = int(t.edge_amount[edge])
-        p = state.to_act
-        if amount >= self.problem.spec.stacks[p]:
-            return Action(RAISE, legal.max_raise_to)
-        if tuple(int(x) for x in t.contrib[self.node]) != tuple(state.contrib):
-            contrib = t.contrib[self.node]
-            bet = int(contrib.max())
-            frac = raise_fraction(amount, bet, int(contrib.sum()) + bet - int(contrib[p]))
-            amount = int(round(state.bet + frac * (state.pot + state.bet - state.contrib[p])))
-        return Action(RAISE, min(max(amount, legal.min_raise_to), legal.max_raise_to))
+        return edge_to_real(self.problem, self.node, state, edge)
 
 
-__all__ = ["translate_bet", "raise_fraction", "translation_probabilities", "AbstractHand"]
+__all__ = ["translate_bet", "raise_fraction", "translation_probabilities", "AbstractHand",
+           "translate_action", "edge_to_real", "real_action_groups", "raise_edges", "off_tree_reason"]

@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from holdem.eval.results import metrics_of
+
 WIDTH, HEIGHT, PAD_L, PAD_R, PAD_T, PAD_B = 460, 200, 62, 12, 10, 34
 SERIES_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 
@@ -114,7 +116,7 @@ def metric_charts(records: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 def eval_charts(path: Path) -> list[dict[str, str]]:
     """[{title, svg}] of ``eval_blueprint`` results (``RUN/eval.json``, e.g. with
-    ``--all-snapshots --lbr``): LBR and head-to-head mbb/hand, exploitability, per snapshot."""
+    ``--all-snapshots --lbr fc``): LBR and match mbb/hand, exploitability, per snapshot."""
     try:
         results = json.loads(Path(path).read_text())
     except (OSError, ValueError):
@@ -129,11 +131,9 @@ def eval_charts(path: Path) -> list[dict[str, str]]:
         x = float(r["iteration"])
         if (v := _value(r, "exploitability", None)) is not None:
             expl.append((x, v))
-        if isinstance(r.get("lbr"), dict) and (v := _value(r["lbr"], "mbb_per_hand", None)) is not None:
-            mbb.setdefault("LBR wins", []).append((x, v))
-        for name, m in (r.get("head_to_head") or {}).items():
-            if isinstance(m, dict) and (v := _value(m, "mbb_per_hand", None)) is not None:
-                mbb.setdefault(f"vs {Path(name).name}", []).append((x, v))
+        for name, (v, _) in metrics_of(r).items():
+            if name not in ("exploitability", "NashConv") and math.isfinite(v):
+                mbb.setdefault(name, []).append((x, v))
     out = []
     if mbb:
         series = [(k, sorted(v)) for k, v in mbb.items()]

@@ -1,0 +1,198 @@
+"""Matches in the real game: agents with different trees and buckets play no-limit Hold'em.
+
+Every hand follows the exact rules (:mod:`holdem.game.rules`: any legal bet size, all-ins,
+minimum raises) and is paid by :func:`holdem.core.payoff.hand_payoffs` with the real
+evaluator. Agents (:mod:`holdem.eval.agents`) translate the others' bets onto their own trees,
+so a blueprint plays a blueprint of another abstraction, a rule bot, or itself.
+
+Duplicate deals with seat rotation: a match has a *lone* agent and a *field* agent. Every
+deal (hole cards per seat and the board) is played once with the lone agent in each seat and
+copies of the field agent in the others (heads-up: the two seatings of a deal; six-max: the
+six rotations, "1 vs 5"). The cards stay with the seats, so each hand of cards is played by
+the lone agent from every position and by the field from all the others, which cancels both
+the luck of the cards and the value of position. A deal's result is the lone agent's mean
+payoff over its rotations; results are in mbb/hand (milli-big-blinds per hand) with a 95%
+confidence interval over deals (normal approximation; deals are independent).
+
+Each deal has its own random streams (cards: (seed, deal); each agent: (seed, deal, seat, its
+name)), so results do not depend on how many deals were played before. Ctrl-C ends a match
+after the current deal with the deals played so far (``interrupted``).
+"""
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from holdem.core.evaluator import evaluate
+from holdem.core.payoff import hand_payoffs
+from holdem.core.progress import ProgressBar
+from holdem.eval.agents import Strategy, StrategyAgent, check_real_game, same_real_game
+from holdem.eval.hands import Decision, HandRecord
+from holdem.game.rules import TERMINAL_SHOWDOWN, initial_state
+from holdem.game.spec import GameSpec
+
+HandCallback = Callable[[HandRecord], None]
+
+
+def deal_cards(spec: GameSpec, rng: np.random.Generator) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...]]:
+    """(hole cards per seat, the five board cards) of one uniformly shuffled deck."""
+    cards = rng.permutation(52)
+    n = spec.num_players
+    holes = tuple((int(cards[2 * p]), int(cards[2 * p + 1])) for p in range(n))
+    return holes, tuple(int(c) for c in cards[2 * n:2 * n + 5])
+
+
+def play_hand(spec: GameSpec, agents: list[StrategyAgent], holes: tuple[tuple[int, int], ...],
+              board: tuple[int, ...], rngs: list[np.random.Generator], hand_id: int = 0) -> HandRecord:
+    """Play one hand of the real game; ``agents[p]`` sits in seat ``p``."""
+    for p, agent in enumerate(agents):
+        agent.start_hand(p, holes[p], rngs[p])
+    ends = np.cumsum(spec.board_cards)
+    state = initial_state(spec)
+    decisions: list[Decision] = []
+    while not state.is_terminal:
+        p = state.to_act
+        action, policy = agents[p].act(state, board[:ends[state.street]])
+        for agent in agents:
+            agent.observe(state, action)
+        decisions.append(Decision(p, action, policy))
+        state = state.apply(action, validate=False)
+    values = np.zeros(spec.num_players, dtype=np.int64)
+    if state.terminal == TERMINAL_SHOWDOWN:
+        for p in range(spec.num_players):
+            if state.active >> p & 1:
+                values[p] = evaluate(list(holes[p]) + list(board))
+    payoff = np.zeros(spec.num_players)
+    hand_payoffs(np.array(state.contrib, dtype=np.int64), state.active, values, payoff)
+    return HandRecord(spec, tuple(a.name for a in agents), holes, board, tuple(decisions),
+                      tuple(int(round(x)) for x in payoff), hand_id)
+
+
+@dataclass
+class RealMatchResult:
+    """The lone agent's result against the field, per hand (mbb/hand, 95% CI)."""
+
+    lone: str
+    field: str
+    num_players: int
+    deals: int
+    hands: int
+    chips_per_hand: float
+    mbb_per_hand: float
+    ci95_mbb: float
+    seconds: float
+    interrupted: bool = False
+    aivat: dict = field(default_factory=dict)  # AIVAT estimates (heads-up), when asked: aivat_summary
+
+    def __str__(self) -> str:
+        lineup = "heads-up" if self.num_players == 2 else f"1 vs {self.num_players - 1}"
+        text = (f"{self.lone} vs {self.field} ({lineup}): {self.mbb_per_hand:+.1f} +/- {self.ci95_mbb:.1f} "
+                f"mbb/hand over {self.deals:,} duplicate deals ({self.hands:,} hands)")
+        return text + aivat_text(self.aivat)
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields."""
+        return {k: getattr(self, k) for k in ("lone", "field", "num_players", "deals", "hands", "chips_per_hand",
+                                              "mbb_per_hand", "ci95_mbb", "seconds", "interrupted", "aivat")}
+
+
+def mean_ci(values: np.ndarray) -> tuple[float, float]:
+    """(mean, 95% CI half-width) of independent values (normal approximation)."""
+    n = len(values)
+    if n == 0:
+        return float("nan"), float("inf")
+    mean = float(values.mean())
+    return mean, (1.96 * float(values.std(ddof=1)) / np.sqrt(n) if n > 1 else float("inf"))
+
+
+def rotation_match(spec: GameSpec, lone: Strategy, field_strategy: Strategy, deals: int, seed: int = 0,
+                   on_hand: HandCallback | None = None, aivat: bool = False,
+                   progress: bool = False) -> RealMatchResult:
+    """``deals`` duplicate deals, each played with ``lone`` in every seat and copies of
+    ``field_strategy`` elsewhere; ``on_hand`` sees every hand (e.g. a PHH writer); ``aivat``
+    adds the AIVAT estimate (heads-up, :mod:`holdem.eval.aivat`) with the lone agent known."""
+    check_real_game(spec)
+    for s in (lone, field_strategy):
+        if not same_real_game(s.spec, spec):
+            raise ValueError(f"agent {s.name!r} was trained for another real game than {spec.name!r}")
+    if deals < 1:
+        raise ValueError(f"deals: invalid value {deals}: play at least one deal")
+    n = spec.num_players
+    if aivat and n != 2:
+        raise ValueError("AIVAT is implemented for heads-up matches only")
+    lone_agent = StrategyAgent(lone)
+    field_agents = [StrategyAgent(field_strategy) for _ in range(n - 1)]
+    results = np.zeros(deals)
+    corrected = np.zeros((2, deals))  # AIVAT, and with the chance terms only
+    bar = ProgressBar(f"{lone.name} vs {field_strategy.name}", deals, "deals") if progress else None
+    start = time.perf_counter()
+    done = 0
+    interrupted = False
+    try:
+        for d in range(deals):
+            holes, board = deal_cards(spec, np.random.default_rng([seed, d]))
+            total = 0.0
+            records = []
+            for k in range(n):
+                others = iter(field_agents)
+                agents = [lone_agent if p == k else next(others) for p in range(n)]
+                # an agent's stream depends on the deal, its seat and its name, not on the
+                # rotation: heads-up, match(A, B) is then exactly -match(B, A)
+                rngs = [np.random.default_rng([seed, d, p, zlib.crc32(a.name.encode())]) for p, a in enumerate(agents)]
+                rec = play_hand(spec, agents, holes, board, rngs, hand_id=d * n + k + 1)
+                total += rec.payoffs[k]
+                records.append(rec)
+                if on_hand is not None:
+                    on_hand(rec)
+            results[d] = total / n
+            if aivat:
+                from holdem.eval.aivat import aivat_values
+
+                corrected[:, d] = aivat_values(records, _lone_seat_of(n))[1:].mean(axis=1)
+            done = d + 1
+            if bar is not None:
+                bar.update(done)
+    except KeyboardInterrupt:
+        interrupted = True
+    seconds = time.perf_counter() - start
+    scale = 1000.0 / spec.big_blind
+    mean, half = mean_ci(results[:done])
+    out = RealMatchResult(lone.name, field_strategy.name, n, done, done * n, mean, mean * scale, half * scale,
+                          seconds, interrupted)
+    if aivat and done:
+        out.aivat = aivat_summary(results[:done], corrected[:, :done], scale)
+    return out
+
+
+def aivat_summary(plain: np.ndarray, corrected: np.ndarray, scale: float) -> dict:
+    """AIVAT mean and CI (mbb/hand) of per-deal values and the variance ratio plain / AIVAT;
+    ``corrected`` rows: the full estimate, the chance terms only (under ``chance_only``)."""
+    def one(values: np.ndarray) -> dict[str, float]:
+        mean, half = mean_ci(values)
+        var_plain = float(plain.var(ddof=1)) if len(plain) > 1 else float("nan")
+        var = float(values.var(ddof=1)) if len(values) > 1 else float("nan")
+        return {"mbb_per_hand": mean * scale, "ci95_mbb": half * scale,
+                "variance_ratio": var_plain / var if var > 0 else float("inf")}
+    return one(corrected[0]) | {"chance_only": one(corrected[1])}
+
+
+def aivat_text(aivat: dict) -> str:
+    """'; AIVAT +12.3 +/- 4.5 (variance / 9.8; chance terms only +11.0 +/- 5.0, / 5.1)', or ''."""
+    if not aivat:
+        return ""
+    c = aivat["chance_only"]
+    return (f"; AIVAT {aivat['mbb_per_hand']:+.1f} +/- {aivat['ci95_mbb']:.1f} "
+            f"(variance / {aivat['variance_ratio']:.2f}; chance terms only {c['mbb_per_hand']:+.1f} +/- "
+            f"{c['ci95_mbb']:.1f}, / {c['variance_ratio']:.2f})")
+
+
+def _lone_seat_of(n: int) -> Callable[[HandRecord], int]:
+    """Seat of the lone agent in the k-th rotation of a deal (hand ids d * n + k + 1)."""
+    return lambda rec: (rec.hand_id - 1) % n
+
+
+__all__ = ["deal_cards", "play_hand", "rotation_match", "RealMatchResult", "mean_ci"]
