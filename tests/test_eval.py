@@ -220,13 +220,13 @@ def test_eval_cli_heads_up(tmp_path):
     assert r.returncode == 0, r.stderr
     snap = run / "snapshots" / "iter_000000005000"
     r = cli("eval_blueprint", "--policy", str(run), "--all-snapshots", "--opponents", f"always-call,{snap}",
-            "--hands", "2000", "--lbr", "--lbr-hands", "60")
+            "--hands", "2000", "--lbr-tree", "--lbr-hands", "60")
     assert r.returncode == 0, r.stderr
-    assert "LBR wins" in r.stdout and "vs always-call" in r.stdout and "vs iter_000000005000" in r.stdout
+    assert "LBR tree" in r.stdout and "vs always-call" in r.stdout and "vs iter_000000005000" in r.stdout
     results = json.loads((run / "eval.json").read_text())
     assert [x["iteration"] for x in results] == [5000, 10000]  # final/ replaces the 10000 snapshot
     last = results[-1]
-    assert last["head_to_head"]["always-call"]["deals"] == 2000 and last["lbr"]["hands"] == 120
+    assert last["head_to_head"]["always-call"]["deals"] == 2000 and last["lbr_tree"]["hands"] == 120
     assert last["head_to_head"][str(snap)]["ci95_mbb"] > 0
     if importlib.util.find_spec("matplotlib") is None:
         r = cli("eval_blueprint", "--policy", str(run), "--plot")

@@ -215,3 +215,38 @@ def test_eval_cli_real_game(tmp_path):
     r = _cli("eval_blueprint", *args, "--out", str(tmp_path / "new.json"))
     assert r.returncode == 2 and "--phh" in r.stderr and r.stderr.count("\n") == 1
     assert not (tmp_path / "new.json").exists()
+
+
+@pytest.mark.timeout(300)
+def test_eval_ctrl_c_keeps_the_deals_played(tmp_path):
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    run = tmp_path / "run"
+    r = _cli("train_blueprint", "--config", "configs/nlhe-hu-small-hs.yaml", "--iters", "2000", "--logdir", str(run))
+    assert r.returncode == 0, r.stderr
+    hh = tmp_path / "hh"
+    proc = subprocess.Popen([sys.executable, "-m", "holdem.cli.eval_blueprint", "--policy", str(run), "--vs",
+                             "always-call", "--hands", "10000000", "--phh", str(hh)], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not (hh.exists() and any(p.stat().st_size > 10_000 for p in hh.iterdir())):
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    m = json.loads((run / "eval.json").read_text())[-1]["real_match"]["always-call"]["heads-up"]
+    assert m["interrupted"] and 0 < m["deals"] < 10_000_000
+    from holdem.eval.phh import read_phhs
+
+    # every hand of the deals counted is in the hand history (and maybe those of the deal cut short)
+    assert len(read_phhs(next(hh.iterdir()))) >= 2 * m["deals"]

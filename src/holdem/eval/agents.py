@@ -45,6 +45,9 @@ class Strategy(Protocol):
     def pair_buckets(self, street: int, board: np.ndarray, weight: np.ndarray) -> np.ndarray:
         """Bucket of every hole pair with weight > 0 on ``street`` (int64[1326])."""
 
+    def hand_bucket(self, street: int, hole: tuple[int, int], board: np.ndarray) -> int:
+        """The agent's card bucket of one hand on ``street``."""
+
     def sync(self, node: int, state: BettingState) -> int:
         """``node``, or -1 (off the tree) when it cannot stand for ``state`` where the agent acts."""
 

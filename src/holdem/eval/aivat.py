@@ -95,7 +95,7 @@ from numba import njit
 
 from holdem.core.evaluator import eval7
 from holdem.core.rng import seed_state
-from holdem.eval.equity import _runouts
+from holdem.eval.equity import _runouts, unseen_cards
 from holdem.eval.hands import HandRecord
 from holdem.game.rules import RAISE, TERMINAL_FOLD, TERMINAL_SHOWDOWN, Action, BettingState, initial_state
 
@@ -142,12 +142,7 @@ def showdown_counts(deal: np.ndarray, nb: int, samples: int, rng: np.ndarray) ->
             _tally(deal[0], deal[1], deal[2], deal[3], fb, counts)
         return counts
     # exact with three or more cards to come: every combination, in lexicographic order
-    unseen = np.empty(52, dtype=np.int64)
-    m = 0
-    for c in range(52):
-        if not known[c]:
-            unseen[m] = c
-            m += 1
+    unseen, m = unseen_cards(known)
     idx = np.arange(need)
     while True:
         for j in range(need):

@@ -18,15 +18,22 @@ from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO
 
 
 @njit(cache=True)
-def _runouts(known: np.ndarray, need: int, samples: int, rng: np.ndarray) -> np.ndarray:
-    """[R, need] cards completing the board from the cards not ``known``: every combination
-    when ``samples`` is 0 (need <= 2), else ``samples`` uniform draws."""
+def unseen_cards(known: np.ndarray) -> tuple[np.ndarray, int]:
+    """(the cards not ``known`` in ascending order, in a 52-slot array; how many there are)."""
     unseen = np.empty(52, dtype=np.int64)
     m = 0
     for c in range(52):
         if not known[c]:
             unseen[m] = c
             m += 1
+    return unseen, m
+
+
+@njit(cache=True)
+def _runouts(known: np.ndarray, need: int, samples: int, rng: np.ndarray) -> np.ndarray:
+    """[R, need] cards completing the board from the cards not ``known``: every combination
+    when ``samples`` is 0 (need <= 2), else ``samples`` uniform draws."""
+    unseen, m = unseen_cards(known)
     if samples > 0:
         out = np.empty((samples, need), dtype=np.int64)
         for r in range(samples):

@@ -55,7 +55,6 @@ depend on the order or number of deals played. Ctrl-C stops after the current de
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -63,13 +62,12 @@ import numpy as np
 
 from holdem.core.evaluator import evaluate
 from holdem.core.payoff import hand_payoffs
-from holdem.core.progress import ProgressBar
 from holdem.core.rng import seed_state
 from holdem.eval.agents import Strategy, StrategyAgent, check_real_game
 from holdem.eval.equity import allin_payoff, win_probabilities
 from holdem.eval.hands import Decision, HandRecord
 from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO
-from holdem.eval.real_match import _lone_seat_of, aivat_summary, aivat_text, deal_cards, mean_ci
+from holdem.eval.real_match import aivat_of_deal, aivat_summary, aivat_text, deal_cards, mean_ci, run_deals
 from holdem.game.rules import CALL, FOLD, RAISE, TERMINAL_SHOWDOWN, Action, BettingState, initial_state
 
 _FRACTIONS_56 = (tuple(round(0.1 + 0.05 * i, 2) for i in range(19))
@@ -356,36 +354,28 @@ def real_lbr(strategy: Strategy, setting: LBRSetting, deals: int = 1_000, seed: 
     out = np.zeros(deals)
     corrected = np.zeros((2, deals))  # AIVAT, and with the chance terms only
     decisions = 0
-    done = 0
-    interrupted = False
-    bar = ProgressBar(f"LBR {setting.label} vs {strategy.name}", deals, "deals") if progress else None
     preflop_cache: dict[int, np.ndarray] = {}
-    start = time.perf_counter()
-    try:
-        for d in range(deals):
-            holes, board = deal_cards(spec, np.random.default_rng([seed, d]))
-            eq_rng = seed_state(seed, d)
-            total = 0.0
-            records = []
-            for seat in range(2):
-                value, k, record = _play_lbr_hand(strategy, setting, seat, holes, board, seed, eq_rng,
-                                                  2 * d + seat + 1, preflop_cache)
-                total += value
-                decisions += k
-                records.append(record)
-                if on_hand is not None:
-                    on_hand(record)
-            out[d] = total / 2.0
-            if aivat:
-                from holdem.eval.aivat import aivat_values
 
-                corrected[:, d] = aivat_values(records, _lone_seat_of(2))[1:].mean(axis=1)
-            done = d + 1
-            if bar is not None:
-                bar.update(done)
-    except KeyboardInterrupt:
-        interrupted = True
-    seconds = time.perf_counter() - start
+    def play_deal(d: int) -> None:
+        nonlocal decisions
+        holes, board = deal_cards(spec, np.random.default_rng([seed, d]))
+        eq_rng = seed_state(seed, d)
+        records = []
+        total = 0.0
+        for seat in range(2):
+            value, k, record = _play_lbr_hand(strategy, setting, seat, holes, board, seed, eq_rng,
+                                              2 * d + seat + 1, preflop_cache)
+            total += value
+            decisions += k
+            records.append(record)
+            if on_hand is not None:
+                on_hand(record)
+        out[d] = total / 2.0
+        if aivat:
+            corrected[:, d] = aivat_of_deal(records, 2)
+
+    done, interrupted, seconds = run_deals(deals, play_deal, f"LBR {setting.label} vs {strategy.name}"
+                                           if progress else None)
     scale = 1000.0 / spec.big_blind
     mean, half = mean_ci(out[:done])
     result = RealLBRResult(setting.label, strategy.name, done, 2 * done, mean, mean * scale, half * scale,

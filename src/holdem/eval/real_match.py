@@ -114,7 +114,8 @@ def rotation_match(spec: GameSpec, lone: Strategy, field_strategy: Strategy, dea
                    progress: bool = False) -> RealMatchResult:
     """``deals`` duplicate deals, each played with ``lone`` in every seat and copies of
     ``field_strategy`` elsewhere; ``on_hand`` sees every hand (e.g. a PHH writer); ``aivat``
-    adds the AIVAT estimate (heads-up, :mod:`holdem.eval.aivat`) with the lone agent known."""
+    adds the AIVAT estimates (heads-up, :mod:`holdem.eval.aivat`); both agents play known
+    strategies, so both sides' decisions get action terms."""
     check_real_game(spec)
     for s in (lone, field_strategy):
         if not same_real_game(s.spec, spec):
@@ -128,37 +129,28 @@ def rotation_match(spec: GameSpec, lone: Strategy, field_strategy: Strategy, dea
     field_agents = [StrategyAgent(field_strategy) for _ in range(n - 1)]
     results = np.zeros(deals)
     corrected = np.zeros((2, deals))  # AIVAT, and with the chance terms only
-    bar = ProgressBar(f"{lone.name} vs {field_strategy.name}", deals, "deals") if progress else None
-    start = time.perf_counter()
-    done = 0
-    interrupted = False
-    try:
-        for d in range(deals):
-            holes, board = deal_cards(spec, np.random.default_rng([seed, d]))
-            total = 0.0
-            records = []
-            for k in range(n):
-                others = iter(field_agents)
-                agents = [lone_agent if p == k else next(others) for p in range(n)]
-                # an agent's stream depends on the deal, its seat and its name, not on the
-                # rotation: heads-up, match(A, B) is then exactly -match(B, A)
-                rngs = [np.random.default_rng([seed, d, p, zlib.crc32(a.name.encode())]) for p, a in enumerate(agents)]
-                rec = play_hand(spec, agents, holes, board, rngs, hand_id=d * n + k + 1)
-                total += rec.payoffs[k]
-                records.append(rec)
-                if on_hand is not None:
-                    on_hand(rec)
-            results[d] = total / n
-            if aivat:
-                from holdem.eval.aivat import aivat_values
 
-                corrected[:, d] = aivat_values(records, _lone_seat_of(n))[1:].mean(axis=1)
-            done = d + 1
-            if bar is not None:
-                bar.update(done)
-    except KeyboardInterrupt:
-        interrupted = True
-    seconds = time.perf_counter() - start
+    def play_deal(d: int) -> None:
+        holes, board = deal_cards(spec, np.random.default_rng([seed, d]))
+        records = []
+        total = 0
+        for k in range(n):
+            others = iter(field_agents)
+            agents = [lone_agent if p == k else next(others) for p in range(n)]
+            # an agent's stream depends on the deal, its seat and its name, not on the
+            # rotation: heads-up, match(A, B) is then exactly -match(B, A)
+            rngs = [np.random.default_rng([seed, d, p, zlib.crc32(a.name.encode())]) for p, a in enumerate(agents)]
+            rec = play_hand(spec, agents, holes, board, rngs, hand_id=d * n + k + 1)
+            total += rec.payoffs[k]
+            records.append(rec)
+            if on_hand is not None:
+                on_hand(rec)
+        results[d] = total / n
+        if aivat:
+            corrected[:, d] = aivat_of_deal(records, n)
+
+    done, interrupted, seconds = run_deals(deals, play_deal, f"{lone.name} vs {field_strategy.name}"
+                                           if progress else None)
     scale = 1000.0 / spec.big_blind
     mean, half = mean_ci(results[:done])
     out = RealMatchResult(lone.name, field_strategy.name, n, done, done * n, mean, mean * scale, half * scale,
@@ -190,9 +182,34 @@ def aivat_text(aivat: dict) -> str:
             f"{c['ci95_mbb']:.1f}, / {c['variance_ratio']:.2f})")
 
 
-def _lone_seat_of(n: int) -> Callable[[HandRecord], int]:
+def run_deals(deals: int, play_deal: Callable[[int], None], label: str | None) -> tuple[int, bool, float]:
+    """``play_deal(d)`` for d = 0 .. deals-1 with a progress line (``label``); Ctrl-C stops it
+    and the deal it interrupted does not count: (deals done, interrupted, seconds)."""
+    bar = ProgressBar(label, deals, "deals") if label else None
+    start = time.perf_counter()
+    done = 0
+    try:
+        for d in range(deals):
+            play_deal(d)
+            done = d + 1
+            if bar is not None:
+                bar.update(done)
+    except KeyboardInterrupt:
+        return done, True, time.perf_counter() - start
+    return done, False, time.perf_counter() - start
+
+
+def aivat_of_deal(records: list[HandRecord], n: int) -> np.ndarray:
+    """[AIVAT, chance terms only] of the lone agent, averaged over the rotations of one deal."""
+    from holdem.eval.aivat import aivat_values  # (numba kernels compile on first use)
+
+    return aivat_values(records, lone_seat_of(n))[1:].mean(axis=1)
+
+
+def lone_seat_of(n: int) -> Callable[[HandRecord], int]:
     """Seat of the lone agent in the k-th rotation of a deal (hand ids d * n + k + 1)."""
     return lambda rec: (rec.hand_id - 1) % n
 
 
-__all__ = ["deal_cards", "play_hand", "rotation_match", "RealMatchResult", "mean_ci"]
+__all__ = ["deal_cards", "play_hand", "rotation_match", "RealMatchResult", "mean_ci", "lone_seat_of",
+           "aivat_summary", "aivat_text", "aivat_of_deal", "run_deals"]
