@@ -96,7 +96,7 @@ class BlueprintStrategy:
         self._nact = np.asarray(tree.num_actions, dtype=np.int64)
         self._child = np.asarray(tree.edge_child, dtype=np.int64)
         self._row_base = np.asarray(self.problem.layout.row_base, dtype=np.int64)
-        self._one = np.zeros(NUM_PAIRS)
+        self._no_range = np.zeros(NUM_PAIRS)  # hand_bucket buckets the one pair it names
 
     def root(self) -> int:
         """The abstract root."""
@@ -113,7 +113,7 @@ class BlueprintStrategy:
         """The blueprint's bucket of one hand."""
         out = np.zeros(NUM_PAIRS, dtype=np.int64)
         h = _pair_index(hole[0], hole[1])
-        _range_buckets(self.problem.deal_model, street, _board5(board), self._one, h, out)
+        _range_buckets(self.problem.deal_model, street, _board5(board), self._no_range, h, out)
         return int(out[h])
 
     def sync(self, node: int, state: BettingState) -> int:

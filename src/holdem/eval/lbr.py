@@ -73,6 +73,7 @@ from holdem.core.payoff import hand_payoffs
 from holdem.core.rng import sample_action, stream_at
 from holdem.eval.equity import allin_payoff, win_probabilities
 from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO, _pair_index, _range_buckets
+from holdem.eval.results import mean_ci
 from holdem.eval.threads import call_with_threads
 from holdem.game.tree import CALL, FOLD, RAISE, TERMINAL_SHOWDOWN
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
@@ -337,8 +338,7 @@ def local_best_response(problem: Problem, strategy: np.ndarray, deals: int = 1_0
         _lbr_serial(*args)
     seconds = time.perf_counter() - start
     scale = 1000.0 / problem.spec.big_blind
-    mean = float(out.mean())
-    half = 1.96 * float(out.std(ddof=1)) / np.sqrt(deals) if deals > 1 else float("inf")
+    mean, half = mean_ci(out)
     return LBRResult(deals, 2 * deals, mean, mean * scale, half * scale, int(decisions.sum()), seconds)
 
 

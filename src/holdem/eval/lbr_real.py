@@ -66,8 +66,9 @@ from holdem.core.rng import seed_state
 from holdem.eval.agents import Strategy, StrategyAgent, check_real_game
 from holdem.eval.equity import allin_payoff, win_probabilities
 from holdem.eval.hands import Decision, HandRecord
-from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO
-from holdem.eval.real_match import aivat_of_deal, aivat_summary, aivat_text, deal_cards, mean_ci, run_deals
+from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO, _pair_index
+from holdem.eval.real_match import aivat_of_deal, aivat_summary, aivat_text, deal_cards, run_deals
+from holdem.eval.results import mean_ci
 from holdem.game.rules import CALL, FOLD, RAISE, TERMINAL_SHOWDOWN, Action, BettingState, initial_state
 
 _FRACTIONS_56 = (tuple(round(0.1 + 0.05 * i, 2) for i in range(19))
@@ -144,14 +145,21 @@ class RealLBRResult:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
+def blocked_by(cards: tuple[int, ...]) -> np.ndarray:
+    """Mask of the hole pairs that hold any of ``cards``."""
+    mask = np.zeros(NUM_PAIRS, dtype=np.bool_)
+    for c in cards:
+        mask |= (PAIR_LO == c) | (PAIR_HI == c)
+    return mask
+
+
 class _Belief:
     """LBR's belief over (opponent hole pair, opponent's internal node)."""
 
     def __init__(self, strategy: Strategy, blocked: tuple[int, ...]):
         self.strategy = strategy
         live = np.ones(NUM_PAIRS)
-        for c in blocked:
-            live[(PAIR_LO == c) | (PAIR_HI == c)] = 0.0
+        live[blocked_by(blocked)] = 0.0
         self.hyp: dict[int, np.ndarray] = {strategy.root(): live}
         self.buckets = np.zeros(NUM_PAIRS, dtype=np.int64)
 
@@ -161,9 +169,9 @@ class _Belief:
 
     def new_street(self, street: int, board: np.ndarray, dealt: tuple[int, ...]) -> None:
         """Remove the pairs the new cards block, rebucket the live pairs."""
+        mask = blocked_by(dealt)
         for w in self.hyp.values():
-            for c in dealt:
-                w[(PAIR_LO == c) | (PAIR_HI == c)] = 0.0
+            w[mask] = 0.0
         self.buckets = self.strategy.pair_buckets(street, board, self.range())
 
     def _normalise(self, new: dict[int, np.ndarray]) -> None:
@@ -266,19 +274,14 @@ def _preflop_equity(hole: tuple[int, int], runouts: int, rng: np.ndarray,
                     cache: dict[int, np.ndarray]) -> np.ndarray:
     """LBR's preflop win probability against every pair its cards do not block (the range only
     weights these), sampled once per hole pair of LBR and kept for the run."""
-    key = int(_pair_key(hole))
+    key = int(_pair_index(hole[0], hole[1]))
     if key not in cache:
         live = np.ones(NUM_PAIRS)
-        live[(PAIR_LO == hole[0]) | (PAIR_HI == hole[0]) | (PAIR_LO == hole[1]) | (PAIR_HI == hole[1])] = 0.0
+        live[blocked_by(hole)] = 0.0
         w = np.zeros(NUM_PAIRS)
         win_probabilities(hole[0], hole[1], np.zeros(5, dtype=np.int64), 0, live, runouts, rng, w)
         cache[key] = w
     return cache[key]
-
-
-def _pair_key(hole: tuple[int, int]) -> int:
-    lo, hi = min(hole), max(hole)
-    return hi * (hi - 1) // 2 + lo
 
 
 def _play_lbr_hand(strategy: Strategy, setting: LBRSetting, seat: int, holes, board, rng_seed: int,

@@ -19,6 +19,7 @@ from numba import njit
 from holdem.abstraction.deal import DealModel, deal_buckets, sample_deal, showdown_values
 from holdem.core.payoff import hand_payoffs
 from holdem.core.rng import sample_action, seed_state
+from holdem.eval.results import mean_ci
 from holdem.eval.rule_bots import RULE_BOTS, rule_strategy
 from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
 from holdem.mccfr.problem import Problem
@@ -89,6 +90,5 @@ def head_to_head(problem: Problem, agent_a: str | np.ndarray, agent_b: str | np.
     results = play_duplicate(layout.node_info, layout.contrib, layout.edge_child, problem.deal_model,
                              table(agent_a), table(agent_b), deals, seed_state(seed, 77))
     scale = 1000.0 / problem.spec.big_blind
-    mean = float(results.mean())
-    half = 1.96 * float(results.std(ddof=1)) / np.sqrt(deals) if deals > 1 else float("inf")
+    mean, half = mean_ci(results)
     return MatchResult(deals, mean, mean * scale, half * scale)

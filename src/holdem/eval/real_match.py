@@ -32,6 +32,7 @@ from holdem.core.payoff import hand_payoffs
 from holdem.core.progress import ProgressBar
 from holdem.eval.agents import Strategy, StrategyAgent, check_real_game, same_real_game
 from holdem.eval.hands import Decision, HandRecord
+from holdem.eval.results import mean_ci
 from holdem.game.rules import TERMINAL_SHOWDOWN, initial_state
 from holdem.game.spec import GameSpec
 
@@ -98,15 +99,6 @@ class RealMatchResult:
         """JSON-ready fields."""
         return {k: getattr(self, k) for k in ("lone", "field", "num_players", "deals", "hands", "chips_per_hand",
                                               "mbb_per_hand", "ci95_mbb", "seconds", "interrupted", "aivat")}
-
-
-def mean_ci(values: np.ndarray) -> tuple[float, float]:
-    """(mean, 95% CI half-width) of independent values (normal approximation)."""
-    n = len(values)
-    if n == 0:
-        return float("nan"), float("inf")
-    mean = float(values.mean())
-    return mean, (1.96 * float(values.std(ddof=1)) / np.sqrt(n) if n > 1 else float("inf"))
 
 
 def rotation_match(spec: GameSpec, lone: Strategy, field_strategy: Strategy, deals: int, seed: int = 0,
@@ -211,5 +203,5 @@ def lone_seat_of(n: int) -> Callable[[HandRecord], int]:
     return lambda rec: (rec.hand_id - 1) % n
 
 
-__all__ = ["deal_cards", "play_hand", "rotation_match", "RealMatchResult", "mean_ci", "lone_seat_of",
+__all__ = ["deal_cards", "play_hand", "rotation_match", "RealMatchResult", "lone_seat_of",
            "aivat_summary", "aivat_text", "aivat_of_deal", "run_deals"]

@@ -1,6 +1,7 @@
-"""The metrics of one ``eval_blueprint`` result (a snapshot's entry of ``RUN/eval.json``).
+"""Means with 95% confidence intervals (:func:`mean_ci`, for every match and LBR), and the
+metrics of one ``eval_blueprint`` result (a snapshot's entry of ``RUN/eval.json``).
 
-One reader for the table the CLI prints and the charts the report draws. Keys of a result:
+:func:`metrics_of` is the one reader for the table the CLI prints and the charts the report draws. Keys of a result:
 ``exploitability``/``nash_conv`` (small games), ``head_to_head`` (in-tree matches),
 ``lbr_tree`` (in-tree LBR; older files call it ``lbr`` with the numbers at the top level),
 ``lbr`` ({setting label: result} of LBR in the real game), ``real_match`` ({opponent:
@@ -11,7 +12,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 Metric = tuple[float, float | None]  # (value, 95% CI half-width or None)
+
+
+def mean_ci(values: np.ndarray) -> tuple[float, float]:
+    """(mean, 95% CI half-width) of independent values (normal approximation)."""
+    n = len(values)
+    if n == 0:
+        return float("nan"), float("inf")
+    mean = float(values.mean())
+    return mean, (1.96 * float(values.std(ddof=1)) / np.sqrt(n) if n > 1 else float("inf"))
 
 
 def _label(name: str) -> str:
@@ -64,4 +76,4 @@ def metrics_of(result: dict[str, Any]) -> dict[str, Metric]:
     return out
 
 
-__all__ = ["metrics_of", "Metric"]
+__all__ = ["metrics_of", "Metric", "mean_ci"]
