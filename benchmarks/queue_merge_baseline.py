@@ -97,16 +97,15 @@ def _worker_main(worker_id: int, task_q: Any, result_q: Any, kernel_args: tuple,
         result_q.put(("error", worker_id, traceback.format_exc(limit=8)[-4000:]))
 
 
-def _master_tables(problem: Problem) -> dict[str, np.ndarray]:
-    layout = problem.layout
-    tb = make_tables(layout.num_rows, layout.max_actions, check_updates=True)
+def _master_tables(problem: Problem, params: Params) -> dict[str, np.ndarray]:
+    tb = make_tables(problem.layout, params, check_updates=True)
     return {"regret": tb.regret, "strategy": tb.strategy, "updates": tb.updates}
 
 
 def warm_up(problem: Problem, solver: SolverConfig) -> None:
     """Compile (or load from the cache) the kernel here, so workers only load it."""
     layout = problem.layout
-    run_iterations(*problem.kernel_args(), make_tables(layout.num_rows, layout.max_actions),
+    run_iterations(*problem.kernel_args(), make_tables(layout, solver.params(problem.spec)),
                    solver.params(problem.spec), 1, seed_state(0), np.arange(problem.spec.deck_size, dtype=np.int64),
                    layout.max_depth, 0, 1, np.zeros(NUM_STATS), np.zeros(PROGRESS_LEN, dtype=np.int64))
 
@@ -138,7 +137,7 @@ class QueueMergeTrainer:
         self.params = solver.params(problem.spec)
         self.num_workers = workers
         self.batch_size = batch_size
-        self.master = _master_tables(problem)
+        self.master = _master_tables(problem, self.params)
         self.iteration = 0          # iterations merged
         self.next_t = 0             # iterations handed out
         self.next_batch = 0
@@ -342,7 +341,7 @@ def run_prefix_ordering(problem: Problem, solver: SolverConfig, workers: int, ba
     result_q = ctx.Queue()
     task_qs = [ctx.Queue() for _ in range(workers)]
     posted = [ctx.Event() for _ in range(workers)]
-    master = _master_tables(problem)
+    master = _master_tables(problem, params)
     procs = []
     report: dict[str, Any] = {"ordering": "join before drain", "workers": workers, "batch_size": batch_size,
                               "timeout_s": timeout, "pipe_capacity_bytes": _pipe_capacity(result_q)}

@@ -16,9 +16,9 @@ from holdem.config import load_config
 from holdem.core.rng import seed_state
 from holdem.mccfr.average_strategy import update_strategy
 from holdem.mccfr.best_response import deal_table, nash_conv
-from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
+from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, SLOT_BASE, STREET, TERMINAL
 from holdem.eval.blueprint import load_blueprint
-from holdem.mccfr.policy import average_policy, current_policy, row_streets
+from holdem.mccfr.policy import average_policy, current_policy, normalise_slots
 from holdem.mccfr.problem import build_problem
 from holdem.mccfr.solver import Solver
 from holdem.run import current_snapshots
@@ -51,10 +51,10 @@ def _expected_increments(problem, deals, regret: np.ndarray, p: int) -> np.ndarr
                 for a in range(n):
                     walk(child[fe + a], reach)
                 return
-            row = info[node, ROW_BASE] + buckets[p, info[node, STREET]]
-            out[row, :n] += reach * sigma[row, :n] / deals.num_deals
+            slot = info[node, SLOT_BASE] + buckets[p, info[node, STREET]] * n
+            out[slot:slot + n] += reach * sigma[slot:slot + n] / deals.num_deals
             for a in range(n):
-                walk(child[fe + a], reach * sigma[row, a])
+                walk(child[fe + a], reach * sigma[slot + a])
 
         walk(0, 1.0)
     return out
@@ -65,7 +65,7 @@ def test_the_strategy_pass_is_unbiased(kuhn3):
     """Mean increments of many sampled passes match the exact own-reach-weighted strategy."""
     _, problem, deals = kuhn3
     layout, dm = problem.layout, problem.deal_model
-    regret = np.random.default_rng(1).normal(size=(layout.num_rows, layout.max_actions)).astype(np.float32)
+    regret = np.random.default_rng(1).normal(size=layout.num_slots).astype(np.float32)
     passes = 100_000
     rng = seed_state(3)
     deck = np.arange(dm.deck_size, dtype=np.int64)
@@ -75,16 +75,16 @@ def test_the_strategy_pass_is_unbiased(kuhn3):
     stack = np.zeros((layout.max_depth + 1) * layout.max_actions + 1, dtype=np.int64)
     sigma = np.zeros(layout.max_actions)
     for p in range(problem.spec.num_players):
-        strategy = np.zeros((layout.num_rows, layout.max_actions))
+        strategy = np.zeros(layout.num_slots)
         for _ in range(passes):
             sample_deal(dm, deck, rng, deal)
             deal_buckets(dm, deal, buckets)
             update_strategy(p, layout.node_info, layout.edge_child, regret, strategy, none,
                             np.zeros(0, dtype=np.int32), 1, buckets, 1, rng, stack, sigma)
         exact = _expected_increments(problem, deals, regret, p)
-        decision = layout.node_info[:, PLAYER] >= 0
-        players = np.repeat(layout.node_info[decision, PLAYER], layout.num_buckets[layout.node_info[decision, STREET]])
-        mine = players == p
+        nodes = layout.decision_nodes()
+        players = np.repeat(layout.node_info[nodes, PLAYER], layout.num_buckets[layout.node_info[nodes, STREET]])
+        mine = (players == p)[layout.slot_rows()]
         assert exact[mine].sum() > 0 and not exact[~mine].any()
         assert not strategy[~mine].any()  # p's rows only
         # each row's total is a sum of Bernoulli-like visits: allow 5 standard errors
@@ -144,12 +144,12 @@ def test_pluribus_run_on_three_player_leduc(tmp_path):
     bp = load_blueprint(run)
     arrays, _ = load_snapshot(run / "final")
     later = np.mean([np.load(f).astype(np.float64) for f in files], axis=0)
-    first = (row_streets(problem.layout) == 0)
-    np.testing.assert_allclose(bp.average[first], average_policy(problem.layout, arrays["strategy"])[first])
+    first = np.arange(problem.layout.num_slots) < problem.layout.slots_kept(1)
+    np.testing.assert_allclose(bp.average[first], average_policy(problem.layout, arrays["strategy"]))
     legal = bp.average[~first] > 0
-    np.testing.assert_allclose(bp.average[~first][legal], (later[~first] / later[~first].sum(1, keepdims=True))[legal],
+    np.testing.assert_allclose(bp.average[~first][legal], normalise_slots(problem.layout, later)[~first][legal],
                                rtol=1e-6)
-    assert not arrays["strategy"][~first].any()  # no strategy sums kept after the first round
+    assert len(arrays["strategy"]) == first.sum()  # no strategy sums kept after the first round
     r = _cli("holdem.cli.export_policy", "--run", str(run), "--out", str(tmp_path / "policy.json"))
     assert r.returncode == 0, r.stderr
     policy = json.loads((tmp_path / "policy.json").read_text())

@@ -73,7 +73,8 @@ def test_trained_kuhn_br_matches_brute_force(kuhn_problem, kuhn_deals):
         hole, _, betting = infoset_key(kuhn_problem, row).split("|")
         node, _ = kuhn_problem.layout.node_of_row(row)
         from holdem.mccfr.infoset import action_labels
-        table[(CARDS.index(hole[0]), betting)] = dict(zip(action_labels(kuhn_problem, node), pol[row]))
+        probs = pol[kuhn_problem.layout.row_slots(row)]
+        table[(CARDS.index(hole[0]), betting)] = dict(zip(action_labels(kuhn_problem, node), probs))
     policy_of = lambda card, h: table[(card, h)]  # noqa: E731
     br = best_response_values(kuhn_problem.layout, kuhn_deals, pol)
     assert br[0] == pytest.approx(brute_force_br(policy_of, 0), abs=1e-9)
@@ -95,5 +96,5 @@ def test_exploitability_never_negative(leduc_problem, leduc_deals):
     from holdem.mccfr.policy import average_policy
     for _ in range(5):
         random_policy = average_policy(leduc_problem.layout,
-                                       rng.random((leduc_problem.layout.num_rows, leduc_problem.layout.max_actions)))
+                                       rng.random(leduc_problem.layout.num_slots))
         assert nash_conv(leduc_problem.layout, leduc_deals, random_policy) >= 0.0

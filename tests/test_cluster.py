@@ -317,9 +317,9 @@ def test_default_sync_interval_grows_with_workers_and_delta_bytes():
     from holdem.config import TrainConfig
     from holdem.runtime.cluster import sync_interval
 
-    leduc_rows = SimpleNamespace(num_rows=936, max_actions=3)
-    hu_mid = SimpleNamespace(num_rows=3_543_746, max_actions=6)    # a 162 MiB delta: 5 units of 32 MiB
-    six_max = SimpleNamespace(num_rows=183_976_730, max_actions=4)  # 5.5 GiB: capped at 8 units
+    leduc_rows = SimpleNamespace(num_slots=2_208)
+    hu_mid = SimpleNamespace(num_slots=21_262_476)    # a 162 MiB delta: 5 units of 32 MiB
+    six_max = SimpleNamespace(num_slots=735_906_920)  # 5.5 GiB: capped at 8 units
     assert sync_interval(TrainConfig(), leduc_rows) == 100_000
     assert sync_interval(TrainConfig(workers_per_node=4), leduc_rows) == 400_000
     assert sync_interval(TrainConfig(), hu_mid) == 500_000

@@ -99,7 +99,7 @@ def test_lbr_does_not_depend_on_threads_and_validates(small):
         local_best_response(problem, late[:10], deals=10)
     leduc = build_problem(load_config(ROOT / "configs" / "leduc.yaml").game)
     with pytest.raises(ValueError, match="heads-up Texas Hold'em"):
-        local_best_response(leduc, np.zeros((leduc.layout.num_rows, leduc.layout.max_actions)))
+        local_best_response(leduc, np.zeros(leduc.layout.num_slots))
 
 
 @pytest.mark.timeout(120)

@@ -91,7 +91,7 @@ def test_random_sigkills_apply_every_iteration_once(monkeypatch, game, seed):
     from holdem.mccfr.problem import build_problem
     problem = build_problem(spec)
     engine = ParallelEngine(problem, _cfg(spec, 3, 20_000, interval=50_000), 3, log=lambda text: None)
-    engine.parallel_discount_rows = 0  # the workers discount too, so kills can land in discounts
+    engine.parallel_discount_slots = 0  # the workers discount too, so kills can land in discounts
     try:
         asked = advance_under_kills(engine, 10, seed, 120)
         deaths = [e for e in engine.events if e["event"] == "worker_died"]
@@ -202,19 +202,21 @@ class _Killed(Exception):
 @pytest.mark.parametrize("kill_at, fraction", [(1, 0.0), (1, 0.5), (2, 0.0), (2, 0.3), (3, 1.0), (4, None)])
 def test_discount_slice_recovers_exactly_after_a_kill(monkeypatch, kill_at, fraction):
     """A worker killed anywhere in its discount slice (before, inside or after a chunk) leaves
-    a state from which every row ends up scaled exactly once."""
+    a state from which every slot ends up scaled exactly once (strategy sums on a prefix of
+    the slots only, as pluribus averaging keeps them)."""
     monkeypatch.setattr(worker, "DISCOUNT_CHUNK", 7)
     rng = np.random.default_rng(kill_at)
-    rows, width, factor, lo, hi = 40, 3, 0.75, 5, 31
-    regret = rng.normal(size=(rows, width)).astype(np.float32)
-    strategy = rng.random((rows, width))
+    slots, kept, factor, lo, hi = 40, 19, 0.75, 5, 31
+    regret = rng.normal(size=slots).astype(np.float32)
+    strategy = rng.random(kept)
     expected = Tables(regret.copy(), strategy.copy(), np.zeros(0, np.int64), np.zeros(0, np.int32))
-    discount(expected.regret[lo:hi], expected.strategy[lo:hi], factor)
+    discount(expected.regret, expected.strategy, factor, lo, hi)
+    assert not np.array_equal(expected.strategy, strategy)
     tables = Tables(regret, strategy, np.zeros(0, np.int64), np.zeros(0, np.int32))
-    scratch = (np.zeros((7, width), np.float32), np.zeros((7, width)))
+    scratch = (np.zeros(7, np.float32), np.zeros(7))
     progress = np.zeros(PROGRESS_LEN, dtype=np.int64)
     calls = []
-    real = worker.discount_rows
+    real = worker.discount
 
     def dying(reg, strat, f, a, b):
         calls.append(a)
@@ -223,10 +225,10 @@ def test_discount_slice_recovers_exactly_after_a_kill(monkeypatch, kill_at, frac
                 real(reg, strat, f, a, a + int(round((b - a) * fraction)))
             raise _Killed
         real(reg, strat, f, a, b)
-    monkeypatch.setattr(worker, "discount_rows", dying)
+    monkeypatch.setattr(worker, "discount", dying)
     with pytest.raises(_Killed):
         worker.discount_slice(tables, *scratch, progress, 9, factor, lo, hi)
-    monkeypatch.setattr(worker, "discount_rows", real)
+    monkeypatch.setattr(worker, "discount", real)
     worker.recover_discount(tables, *scratch, progress, 9, factor, lo, hi)
     assert np.array_equal(tables.regret, expected.regret) and np.array_equal(tables.strategy, expected.strategy)
     # recovering twice (or a slice never begun) does nothing more
@@ -235,12 +237,12 @@ def test_discount_slice_recovers_exactly_after_a_kill(monkeypatch, kill_at, frac
 
 @pytest.mark.timeout(60)
 def test_recover_discount_of_a_slice_never_begun():
-    tables = Tables(np.ones((10, 2), np.float32), np.ones((10, 2)), np.zeros(0, np.int64), np.zeros(0, np.int32))
+    tables = Tables(np.ones(10, np.float32), np.ones(10), np.zeros(0, np.int64), np.zeros(0, np.int32))
     progress = np.zeros(PROGRESS_LEN, dtype=np.int64)
     progress[worker.SLOT_DISCOUNT] = 3  # an earlier discount: this one never began
-    scratch = (np.zeros((4, 2), np.float32), np.zeros((4, 2)))
+    scratch = (np.zeros(4, np.float32), np.zeros(4))
     assert worker.recover_discount(tables, *scratch, progress, 4, 0.5, 2, 8) == 6
-    assert np.array_equal(tables.regret[:, 0], [1, 1, .5, .5, .5, .5, .5, .5, 1, 1])
+    assert np.array_equal(tables.regret, [1, 1, .5, .5, .5, .5, .5, .5, 1, 1])
 
 
 @pytest.mark.timeout(240)
@@ -248,7 +250,7 @@ def test_parallel_discount_matches_and_survives_a_dead_worker(leduc_problem):
     """Workers discount their row slices; one killed before it could start has its slice
     finished by the coordinator. The result equals the one-process discount."""
     engine = ParallelEngine(leduc_problem, _cfg(leduc(), 3, 5_000), 3, log=lambda text: None)
-    engine.parallel_discount_rows = 0
+    engine.parallel_discount_slots = 0
     try:
         engine.advance(20_000)
         before = Tables(engine.tables.regret.copy(), engine.tables.strategy.copy(), np.zeros(0, np.int64),
@@ -263,7 +265,7 @@ def test_parallel_discount_matches_and_survives_a_dead_worker(leduc_problem):
         assert np.array_equal(engine.tables.regret, before.regret)
         assert np.array_equal(engine.tables.strategy, before.strategy)
         died = [e for e in engine.events if e["event"] == "worker_died"]
-        assert died and died[-1]["discount_rows_finished"] > 0
+        assert died and died[-1]["discount_slots_finished"] > 0
         engine.advance(10_000)  # the restarted worker takes part again
         assert engine.status()["workers_alive"] == 3
     finally:

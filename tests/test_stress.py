@@ -218,7 +218,7 @@ def test_exactly_once_under_many_kills(monkeypatch, config, average, workers, st
     problem = build_problem(cfg.game, cfg.abstraction)
     start = time.time()
     engine = ParallelEngine(problem, cfg, workers, log=lambda text: None)
-    engine.parallel_discount_rows = 0
+    engine.parallel_discount_slots = 0
     try:
         advance_under_kills(engine, 60, 11, 600)
         deaths = sum(1 for e in engine.events if e["event"] == "worker_died")

@@ -58,14 +58,21 @@ def test_rows_unique_and_reachable(spec_fn, request):
         assert list(seen) == list(range(int(layout.num_buckets[s])))
 
 
-def test_row_blocks_do_not_overlap(leduc_problem):
+def test_row_and_slot_blocks_tile_the_tables(leduc_problem):
+    """Rows and slots: consecutive blocks, street by street, no gaps and no overlap."""
     layout = leduc_problem.layout
-    bases = layout.row_base[layout.row_base >= 0]
-    streets = layout.node_info[layout.row_base >= 0, 1]
-    ends = bases + layout.num_buckets[streets]
-    order = np.argsort(bases)
-    assert np.all(ends[order][:-1] <= bases[order][1:])
-    assert ends.max() == layout.num_rows
+    nodes = layout.decision_nodes()
+    streets = layout.node_info[nodes, 1]
+    assert np.all(np.diff(streets) >= 0)  # street-major
+    rows = layout.num_buckets[streets]
+    slots = rows * layout.node_info[nodes, 3]
+    assert np.array_equal(layout.row_base[nodes], np.cumsum(rows) - rows)
+    assert np.array_equal(layout.slot_base[nodes], np.cumsum(slots) - slots)
+    assert layout.num_rows == rows.sum() and layout.num_slots == slots.sum()
+    assert layout.slots_kept(1) == slots[streets == 0].sum()
+    for row in (0, 7, layout.num_rows - 1):
+        node, bucket = layout.node_of_row(row)
+        assert layout.row_slots(row)[0] == layout.slot_base[node] + bucket * layout.node_info[node, 3]
 
 
 def _walk_check(tree, spec):

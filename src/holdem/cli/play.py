@@ -190,9 +190,8 @@ class Session:
         problem = self.bp.problem
         node = hand.node
         bucket = problem.abstraction.bucket_of(int(problem.tree.street[node]), hole, board)
-        row = int(problem.layout.row_base[node]) + bucket
         n = int(problem.tree.num_actions[node])
-        probs = np.maximum(self.bp.average[row, :n], 0.0)
+        probs = np.maximum(self.bp.average[problem.layout.slots(node, bucket)], 0.0)
         k = int(self.rng.choice(n, p=probs / probs.sum()))
         edge = int(problem.tree.first_edge[node]) + k
         action = hand.to_real(state, edge)

@@ -98,7 +98,7 @@ def describe_spot(bp: Blueprint, hand: str, board: str, history: str, position: 
     row, _ = infoset.row_of(problem, "".join(hole), "".join(cards), history)
     bucket = row - int(problem.layout.row_base[node])
     label_hole, label_board = problem.abstraction.bucket_cards(street, bucket)
-    table = bp.average if which == "average" else bp.current
+    probs = (bp.average if which == "average" else bp.current)[problem.layout.slots(node, bucket)]
     contrib = [int(x) for x in tree.contrib[node]]
     pot = sum(contrib)
     bet = max(contrib)
@@ -119,7 +119,7 @@ def describe_spot(bp: Blueprint, hand: str, board: str, history: str, position: 
             frac = (amount - bet) / pot_after_call
             text = f"raise to {amount} (+{chips})" + (" all-in" if amount == spec.stacks[seat] else "")
         actions.append({"action": label, "size": text, "to": amount, "chips": chips,
-                        "pot_fraction": frac, "probability": float(table[row, k])})
+                        "pot_fraction": frac, "probability": float(probs[k])})
     return {"infoset": f"{''.join(hole)}|{''.join(cards)}|{history}",
             "key": infoset.infoset_key(problem, row), "row": row, "node": node, "seat": seat,
             "street": street, "bucket": bucket, "num_buckets": int(problem.abstraction.num_buckets[street]),

@@ -1,13 +1,17 @@
 """Size of a config before training: ``python -m holdem.cli.tree_stats --config X``.
 
-Prints decision nodes and infosets (table rows) per street, and the bytes of the tables
-(regret float32 + strategy sums float64, ``[rows, max_actions]``; per-row update counters
-only with ``--check-updates``).
+Prints, per street, decision nodes, infosets (rows), used action slots and the bytes of
+each table in the config's scheme (regrets float32 or int32 on every slot; float64
+strategy sums where the averaging keeps them; update counters only with
+``train.check_updates``), the line ``bytes per used action slot: X``, and the memory plan
+of the whole run (:mod:`holdem.run.memory_plan`) with ``--workers`` (default: the
+config's). Exits 2 with one line when the run would not fit this machine.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,49 +19,78 @@ import numpy as np
 from holdem.cli.common import ArgumentParser, run_cli
 
 
-def table_bytes(num_rows: int, max_actions: int) -> int:
-    """Bytes of regret (float32) + strategy sums (float64)."""
-    return num_rows * max_actions * (4 + 8)
-
-
-def _human(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:,.1f} {unit}"
-        n /= 1024
-    return str(n)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     p = ArgumentParser(prog="tree_stats", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", required=True, type=Path)
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes of the planned run (default: train.num_workers; 0 = one per core)")
     args = p.parse_args(argv)
 
     def go() -> int:
         from holdem.abstraction.card_abstraction import bucket_counts
         from holdem.config import load_config
+        from holdem.core.inputs import InputError
         from holdem.game.tree import build_tree
+        from holdem.mccfr.external_sampling import table_specs
         from holdem.mccfr.layout import build_layout
+        from holdem.run.memory_plan import available, bucket_bytes, fitting, human, plan, refusal
+        from holdem.runtime.coordinator import resolve_workers
 
         cfg = load_config(args.config)
+        if args.workers is not None and args.workers < 0:
+            raise InputError(f"--workers: invalid value {args.workers}: use 0 (one per core) or more")
+        workers = resolve_workers(cfg.train.num_workers if args.workers is None else args.workers)
+        started = time.perf_counter()
         tree = build_tree(cfg.game)
+        build_s = time.perf_counter() - started
         layout = build_layout(tree, bucket_counts(cfg.game, cfg.abstraction))
+        params = cfg.solver.params(cfg.game)
+        specs = table_specs(layout, params, cfg.train.check_updates)
+        regret_size = np.dtype(specs["regret"][1]).itemsize
         decision = tree.player >= 0
         nodes = np.bincount(tree.street[decision], minlength=tree.num_streets)
-        rows = layout.rows_per_street()
+        rows, slots = layout.rows_per_street(), layout.slots_per_street()
         print(f"game {cfg.game.name}: {cfg.game.num_players} players, {tree.num_nodes:,} nodes "
               f"({int(decision.sum()):,} decision, {int((tree.terminal > 0).sum()):,} terminal), "
-              f"max {layout.max_actions} actions")
-        print(f"{'street':>6} {'decision nodes':>15} {'buckets':>8} {'infosets (rows)':>16}")
+              f"max {layout.max_actions} actions; tree built in {build_s:.1f} s "
+              f"({tree.num_nodes / max(build_s, 1e-9):,.0f} nodes/s)")
+        print(f"{'street':>6} {'decision nodes':>15} {'buckets':>8} {'infosets (rows)':>16} {'action slots':>15} "
+              f"{'regret':>11} {'strategy':>11} {'counters':>11}")
         for s in range(tree.num_streets):
-            print(f"{s:>6} {int(nodes[s]):>15,} {int(layout.num_buckets[s]):>8,} {int(rows[s]):>16,}")
-        total = table_bytes(layout.num_rows, layout.max_actions)
-        print(f"{'total':>6} {int(decision.sum()):>15,} {'':>8} {layout.num_rows:>16,}")
-        print(f"tables: {_human(total)} ({total:,} bytes: regret float32 + strategy sums float64 "
-              f"[{layout.num_rows:,} x {layout.max_actions}]; --check-updates adds "
-              f"{_human(layout.num_rows * 8)} of update counters)")
+            strat = slots[s] * 8 if s < params.average_streets else 0
+            counters = rows[s] * 8 if cfg.train.check_updates else 0
+            print(f"{s:>6} {int(nodes[s]):>15,} {int(layout.num_buckets[s]):>8,} {int(rows[s]):>16,} "
+                  f"{int(slots[s]):>15,} {human(slots[s] * regret_size):>11} {human(strat):>11} {human(counters):>11}")
+        memory, shm = available()
+        mp = fitting(plan(cfg, tree, layout, bucket_bytes(cfg, layout.num_buckets), workers), memory, shm)
+        print(f"{'total':>6} {int(decision.sum()):>15,} {'':>8} {layout.num_rows:>16,} {layout.num_slots:>15,} "
+              f"{human(mp.regret):>11} {human(mp.strategy):>11} {human(mp.counters):>11}")
+        kept = "all streets" if params.average_streets >= tree.num_streets else "the first betting round only"
+        print(f"tables: {human(mp.tables)} (regret {np.dtype(specs['regret'][1]).name}; strategy sums float64 on "
+              f"{kept} (solver.average: {cfg.solver.average}); update counters "
+              f"{'kept' if cfg.train.check_updates else 'only with train.check_updates'})")
+        print(f"bytes per used action slot: {mp.bytes_per_slot:.2f}")
+        row_layout = layout.num_rows * layout.max_actions * 12 + (layout.num_rows * 8 if cfg.train.check_updates else 0)
+        print(f"  (the row layout before format 3: {row_layout / max(layout.num_slots, 1):.2f}, "
+              f"{human(row_layout)} of [{layout.num_rows:,} x {layout.max_actions}] float32 + float64 tables)")
+        print(f"memory plan, {workers} worker(s): peak {human(mp.peak)} = shared tables {human(mp.tables)} + "
+              f"scratch {human(mp.scratch)} + snapshot copy {human(mp.snapshot_copy)} + tree {human(mp.tree)}"
+              f"{' (+' + human(mp.tree_kernel) + ' shared)' if workers else ''} + buckets {human(mp.buckets)}"
+              f"{' (x2: shared)' if workers else ''} + processes {human(mp.workers)}; "
+              f"{human(mp.shared)} in /dev/shm")
+        if workers > 1 and not mp.snapshot_copy:
+            print("  (two copies of the tables do not fit: the workers wait while a snapshot is written)")
+        print(f"run directory: up to {human(mp.disk)} on disk ({cfg.train.keep_snapshots} kept snapshots, the one "
+              f"being written and final/ of {human(mp.tables)} each"
+              + (f", {cfg.solver.current_snapshots} current-strategy snapshots of {human(layout.num_slots * 2)}"
+                 if cfg.solver.average == "pluribus" else "") + ")")
+        print(f"this machine: {human(memory)} memory available, {human(shm)} free in /dev/shm")
+        why = refusal(mp, memory, shm)
+        if why is not None:
+            print(f"tree_stats: error: {args.config}: {why}", file=sys.stderr)
+            return 2
         return 0
 
     return run_cli(go)

@@ -72,9 +72,9 @@ def sample_index(probs: np.ndarray, n: int, rng: np.ndarray) -> int:
 
 
 @njit(cache=True)
-def sample_action(policy: np.ndarray, row: int, n: int, rng: np.ndarray) -> int:
-    """An action drawn from row ``row`` of the strategy table ``policy``."""
-    return sample_index(policy[row], n, rng)
+def sample_action(policy: np.ndarray, slot: int, n: int, rng: np.ndarray) -> int:
+    """An action drawn from the ``n`` probabilities at ``policy[slot:]`` (a flat policy table)."""
+    return sample_index(policy[slot:slot + n], n, rng)
 
 
 def seed_state(seed: int, stream: int = 0) -> np.ndarray:

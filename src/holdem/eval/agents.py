@@ -95,7 +95,6 @@ class BlueprintStrategy:
         self._first = np.asarray(tree.first_edge, dtype=np.int64)
         self._nact = np.asarray(tree.num_actions, dtype=np.int64)
         self._child = np.asarray(tree.edge_child, dtype=np.int64)
-        self._row_base = np.asarray(self.problem.layout.row_base, dtype=np.int64)
         self._no_range = np.zeros(NUM_PAIRS)  # hand_bucket buckets the one pair it names
 
     def root(self) -> int:
@@ -131,8 +130,7 @@ class BlueprintStrategy:
         """The average strategy's rows of ``buckets`` at ``node``."""
         if node < 0:
             return np.ones((len(buckets), 1))
-        rows = self._row_base[node] + np.asarray(buckets, dtype=np.int64)
-        return self.policy[rows, :self._nact[node]]
+        return self.policy[self.problem.layout.slots(node, buckets)]
 
     def child(self, node: int, column: int) -> int:
         """The abstract node after edge ``column``."""

@@ -10,11 +10,12 @@ import numpy as np
 from holdem.config import RunConfig, config_from_dict
 from holdem.core.inputs import InputError
 from holdem.mccfr import infoset
-from holdem.mccfr.policy import actions_per_row, current_policy, normalise_rows
+from holdem.mccfr.policy import current_policy, normalise_block
 from holdem.mccfr.problem import Problem, build_problem
 from holdem.run import current_snapshots
 from holdem.run.directory import resolve_snapshot, run_dir_of
-from holdem.run.snapshot import SnapshotError, load_snapshot, map_tables
+from holdem.run.snapshot import TABLES, SnapshotError, load_snapshot, map_tables
+from holdem.run.table_format import checked_tables
 
 
 @dataclass
@@ -23,9 +24,9 @@ class Blueprint:
 
     config: RunConfig
     problem: Problem
-    average: np.ndarray   # float64 [rows, max_actions]: the blueprint: average strategy, normalised per row
+    average: np.ndarray   # float64 [slots]: the blueprint: average strategy, normalised per row
     #                       (pluribus averaging: first round only, then the mean of current snapshots)
-    current: np.ndarray   # float64 [rows, max_actions]: regret-matching strategy
+    current: np.ndarray   # float64 [slots]: regret-matching strategy
     iteration: int
     path: Path
     meta: dict[str, Any]
@@ -34,17 +35,19 @@ class Blueprint:
                              which: str = "average") -> dict[str, float]:
         """{ACPC action: probability} at the infoset of ``hole``/``board`` after ``betting``."""
         row, node = infoset.row_of(self.problem, hole, board, betting)
-        probs = (self.average if which == "average" else self.current)[row]
+        probs = (self.average if which == "average" else self.current)[self.problem.layout.row_slots(row)]
         return dict(zip(infoset.action_labels(self.problem, node), map(float, probs)))
 
     def policy_dict(self, which: str = "average") -> dict[str, dict[str, float]]:
         """{infoset key: {action: probability}} for every row (small games)."""
         table = self.average if which == "average" else self.current
         out: dict[str, dict[str, float]] = {}
-        for row in range(self.problem.layout.num_rows):
-            node, _ = self.problem.layout.node_of_row(row)
+        layout = self.problem.layout
+        for row in range(layout.num_rows):
+            node, bucket = layout.node_of_row(row)
             labels = infoset.action_labels(self.problem, node)
-            out[infoset.infoset_key(self.problem, row)] = {a: float(p) for a, p in zip(labels, table[row])}
+            probs = table[layout.slots(node, bucket)]
+            out[infoset.infoset_key(self.problem, row)] = {a: float(p) for a, p in zip(labels, probs)}
         return out
 
 
@@ -64,9 +67,7 @@ def _open(path: str | Path, loader: Callable[[Path], tuple[dict[str, np.ndarray]
     if cfg.problem_hash() != meta["problem_hash"]:
         raise SnapshotError(f"{snap / 'meta.json'}: config and problem hash disagree; the snapshot was modified")
     problem = build_problem(cfg.game, cfg.abstraction)
-    shape = (problem.layout.num_rows, problem.layout.max_actions)
-    if arrays["strategy"].shape != shape:
-        raise SnapshotError(f"{snap / 'tables.npz'}: tables of shape {arrays['strategy'].shape}, the game needs {shape}")
+    arrays = checked_tables(problem, cfg, arrays, meta, snap / TABLES)
     return snap, arrays, meta, cfg, problem
 
 
@@ -93,19 +94,19 @@ class MappedBlueprint:
     meta: dict[str, Any]
     _full: np.ndarray | None = None  # pluribus averaging: the whole blueprint, made once
 
-    def rows(self, rows: np.ndarray, which: str = "average") -> np.ndarray:
-        """The policy (``average`` = the blueprint, or ``current``) of table rows ``rows``:
-        exactly what :func:`load_blueprint` gives for them."""
-        rows = np.asarray(rows, dtype=np.int64)
+    def node_probs(self, node: int, buckets: np.ndarray, which: str = "average") -> np.ndarray:
+        """The policy (``average`` = the blueprint, or ``current``) of ``buckets`` at ``node``,
+        ``[len(buckets), actions]``: exactly what :func:`load_blueprint` gives for them."""
         layout = self.problem.layout
+        slots = layout.slots(node, np.asarray(buckets, dtype=np.int64))
         if which == "average" and self.config.solver.average == "pluribus":
             if self._full is None:  # later rounds come from the current-strategy snapshots
                 self._full = current_snapshots.blueprint_policy(self.config, layout, run_dir_of(self.path),
                                                                 self.iteration, np.asarray(self.strategy),
                                                                 np.asarray(self.regret))
-            return self._full[rows]
+            return self._full[slots]
         table = self.strategy if which == "average" else self.regret
-        return normalise_rows(np.asarray(table[rows]), actions_per_row(layout)[rows])
+        return normalise_block(np.asarray(table[slots.ravel()]).reshape(slots.shape))
 
 
 def map_blueprint(path: str | Path) -> MappedBlueprint:

@@ -76,7 +76,7 @@ from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO, _pair_index, _range_
 from holdem.eval.results import mean_ci
 from holdem.eval.threads import call_with_threads
 from holdem.game.tree import CALL, FOLD, RAISE, TERMINAL_SHOWDOWN
-from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
+from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, SLOT_BASE, STREET, TERMINAL
 from holdem.mccfr.problem import Problem
 
 
@@ -139,13 +139,14 @@ def lbr_choose(node: int, node_info: np.ndarray, contrib: np.ndarray, edge_child
             for k in range(node_info[child, NUM_ACTIONS]):
                 if edge_kind[cfe + k] == FOLD:
                     fold_col = k
-            rb = node_info[child, ROW_BASE]
+            rb = node_info[child, SLOT_BASE]
+            cn = node_info[child, NUM_ACTIONS]
             fold_w = 0.0
             call_w = 0.0
             call_eq = 0.0
             for h in range(NUM_PAIRS):
                 if weight[h] > 0.0:
-                    pf = policy[rb + buckets[h], fold_col] if fold_col >= 0 else 0.0
+                    pf = policy[rb + buckets[h] * cn + fold_col] if fold_col >= 0 else 0.0
                     fold_w += weight[h] * pf
                     cw = weight[h] * (1.0 - pf)
                     call_w += cw
@@ -216,12 +217,12 @@ def _lbr_deal(d: int, seed: np.uint64, node_info: np.ndarray, contrib: np.ndarra
                                stacks, weight, buckets, w, fractions, allin)
                 decisions += 1
             else:
-                rb = node_info[node, ROW_BASE]
-                a = sample_action(policy, rb + buckets[opp], n, rng)
+                rb = node_info[node, SLOT_BASE]
+                a = sample_action(policy, rb + buckets[opp] * n, n, rng)
                 s = 0.0
                 for h in range(NUM_PAIRS):  # Bayes: P(hand | action) ~ P(hand) * sigma(action | hand)
                     if weight[h] > 0.0:
-                        weight[h] *= policy[rb + buckets[h], a]
+                        weight[h] *= policy[rb + buckets[h] * n + a]
                         s += weight[h]
                 if s > 0.0:
                     for h in range(NUM_PAIRS):
@@ -305,14 +306,13 @@ def check_lbr_game(problem: Problem) -> None:
 
 def local_best_response(problem: Problem, strategy: np.ndarray, deals: int = 1_000, seed: int = 0,
                         config: LBRConfig = LBRConfig(), threads: int = 1) -> LBRResult:
-    """LBR against ``strategy`` (a [rows, actions] probability table, e.g. a blueprint's
+    """LBR against ``strategy`` (a flat probability table over the slots, e.g. a blueprint's
     ``average``) over ``deals`` duplicate deals; ``threads`` > 1 uses numba threads."""
     check_lbr_game(problem)
     layout = problem.layout
     strategy = np.ascontiguousarray(strategy, dtype=np.float64)
-    if strategy.shape != (layout.num_rows, layout.max_actions):
-        raise ValueError(f"strategy table of shape {strategy.shape}, the game needs "
-                         f"{(layout.num_rows, layout.max_actions)}")
+    if strategy.shape != (layout.num_slots,):
+        raise ValueError(f"strategy table of shape {strategy.shape}, the game needs ({layout.num_slots},)")
     if deals < 1:
         raise ValueError(f"deals: invalid value {deals}: play at least one deal")
     if config.preflop_runouts < 1 or config.flop_runouts < 0 or config.allin_runouts < 1:

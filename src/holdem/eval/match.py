@@ -21,7 +21,7 @@ from holdem.core.payoff import hand_payoffs
 from holdem.core.rng import sample_action, seed_state
 from holdem.eval.results import mean_ci
 from holdem.eval.rule_bots import RULE_BOTS, rule_strategy
-from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
+from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, STREET, TERMINAL, slot_of
 from holdem.mccfr.problem import Problem
 
 
@@ -48,7 +48,7 @@ def play_duplicate(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.nd
                 p = node_info[node, PLAYER]
                 nact = node_info[node, NUM_ACTIONS]
                 fe = node_info[node, FIRST_EDGE]
-                row = node_info[node, ROW_BASE] + buckets[p, node_info[node, STREET]]
+                row = slot_of(node_info, node, buckets[p, node_info[node, STREET]])
                 if p == seat_a:
                     a = sample_action(policy_a, row, nact, rng)
                 else:

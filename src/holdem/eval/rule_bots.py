@@ -1,6 +1,6 @@
 """Rule bots: fixed agents of the abstract betting tree, as strategy tables.
 
-Each bot is a [rows, actions] probability table like a blueprint's average strategy, so it
+Each bot is a flat probability table over the action slots like a blueprint's average strategy, so it
 plays wherever a strategy does: head-to-head matches (:func:`holdem.eval.match.head_to_head`)
 and Local Best Response (:func:`holdem.eval.lbr.local_best_response`). The bots ignore their
 cards:
@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from holdem.game.tree import CALL, FOLD, RAISE
-from holdem.mccfr.policy import uniform_policy
 
 if TYPE_CHECKING:
     from holdem.mccfr.problem import Problem
@@ -37,18 +36,19 @@ def _rule_column(kind: str, kinds: list[int]) -> int:
 
 def rule_strategy(problem: Problem, kind: str) -> np.ndarray:
     """The strategy table of the rule bot ``kind`` (one of ``RULE_BOTS``) in ``problem``'s tree."""
+    from holdem.mccfr.policy import uniform_policy  # (the CLIs import RULE_BOTS without numba)
+
     layout = problem.layout
     if kind == "uniform":
         return uniform_policy(layout)
     if kind not in RULE_BOTS:
         raise ValueError(f"unknown rule strategy {kind!r}: use {', '.join(RULE_BOTS[:-1])} or {RULE_BOTS[-1]}")
-    table = np.zeros((layout.num_rows, layout.max_actions))
+    table = np.zeros(layout.num_slots)
     tree = problem.tree
     for node in tree.decision_nodes():
         fe, n = int(tree.first_edge[node]), int(tree.num_actions[node])
         col = _rule_column(kind, [int(k) for k in tree.edge_kind[fe:fe + n]])
-        rb = int(layout.row_base[node])
-        table[rb:rb + int(layout.num_buckets[tree.street[node]]), col] = 1.0
+        layout.node_block(table, node)[:, col] = 1.0
     return table
 
 

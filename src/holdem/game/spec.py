@@ -47,6 +47,9 @@ class GameSpec:
     raise_sizes: tuple[tuple[tuple[float, ...], ...], ...] = ()
     # a raise that would commit at least this fraction of the raiser's stack becomes all-in
     allin_threshold: float = 0.9
+    # per street, at most this many of a depth's pot fractions (the first ones listed) where
+    # three or more players are still in the hand; () = all of them everywhere
+    multiway_sizes: tuple[int, ...] = ()
     first_to_act: tuple[int, ...] = ()
     showdown: str = "best-five"
 
@@ -68,8 +71,12 @@ class GameSpec:
         return max(self.ante, 1)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form (lists instead of tuples) for YAML/JSON."""
-        return _listify(asdict(self))
+        """Plain-data form (lists instead of tuples) for YAML/JSON (``multiway_sizes`` only
+        when set, so the problem hashes of games without it stay as they were)."""
+        out = _listify(asdict(self))
+        if not self.multiway_sizes:
+            del out["multiway_sizes"]
+        return out
 
 
 def _listify(x: Any) -> Any:
@@ -150,6 +157,10 @@ def validate(spec: GameSpec, where: str = "game") -> GameSpec:
             for d, fracs in enumerate(depths):
                 if any((not isinstance(f, (int, float))) or not math.isfinite(f) or f <= 0 for f in fracs):
                     raise bad(f"raise_sizes[{st}][{d}]", list(fracs), "pot fractions must be positive numbers")
+    if spec.multiway_sizes and (len(spec.multiway_sizes) != streets or any(
+            isinstance(m, bool) or not isinstance(m, int) or m < 0 for m in spec.multiway_sizes)):
+        raise bad("multiway_sizes", spec.multiway_sizes, f"give {streets} non-negative integers, one per street, "
+                  "or leave it out")
     if not 0 < spec.allin_threshold <= 1:  # (NaN fails this too)
         raise bad("allin_threshold", spec.allin_threshold, "use a fraction in (0, 1]")
     if spec.showdown not in SHOWDOWN_KINDS:
@@ -220,7 +231,7 @@ def preset(name: str) -> GameSpec:
         raise SpecError(f"game: unknown preset {name!r}: use one of {sorted(PRESETS)}") from None
 
 
-_TUPLE_FIELDS = {"board_cards", "blinds", "stacks", "bet_sizes", "max_raises", "first_to_act"}
+_TUPLE_FIELDS = {"board_cards", "blinds", "stacks", "bet_sizes", "max_raises", "first_to_act", "multiway_sizes"}
 
 
 def spec_from_dict(data: Any, where: str = "game") -> GameSpec:

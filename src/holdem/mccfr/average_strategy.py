@@ -23,7 +23,7 @@ from numba import njit
 
 from holdem.core.locks import lock_row, unlock_row
 from holdem.core.rng import sample_index
-from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
+from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, SLOT_BASE, STREET, TERMINAL
 from holdem.mccfr.regret_matching import regret_matching
 
 AVERAGE_SIMPLE, AVERAGE_SAMPLED, AVERAGE_PLURIBUS = 0, 1, 2
@@ -31,11 +31,11 @@ AVERAGE_SCHEMES = {"simple": AVERAGE_SIMPLE, "sampled": AVERAGE_SAMPLED, "plurib
 
 
 @njit(cache=True, inline="always")
-def add_strategy(strategy: np.ndarray, row: int, n: int, sigma: np.ndarray) -> None:
-    """``strategy[row, :n] += sigma[:n]``: the one place strategy sums grow (float64 tables
-    keep every increment of a row visited 10^10 times; see tests/test_mccfr.py)."""
+def add_strategy(strategy: np.ndarray, slot: int, n: int, sigma: np.ndarray) -> None:
+    """``strategy[slot:slot + n] += sigma[:n]``: the one place strategy sums grow (float64
+    tables keep every increment of a row visited 10^10 times; see tests/test_mccfr.py)."""
     for a in range(n):
-        strategy[row, a] += sigma[a]
+        strategy[slot + a] += sigma[a]
 
 
 @njit(cache=True)
@@ -63,10 +63,12 @@ def update_strategy(p: int, node_info: np.ndarray, edge_child: np.ndarray, regre
                 top += 1
                 stack[top] = edge_child[fe + a]
             continue
-        row = node_info[node, ROW_BASE] + buckets[p, street]
-        regret_matching(regret, row, n, sigma)
+        bucket = buckets[p, street]
+        row = node_info[node, ROW_BASE] + bucket
+        slot = node_info[node, SLOT_BASE] + bucket * n
+        regret_matching(regret, slot, n, sigma)
         stripe = lock_row(locks, row, owner)
-        add_strategy(strategy, row, n, sigma)
+        add_strategy(strategy, slot, n, sigma)
         if updates.shape[0] > 0:
             updates[row] += 1
         unlock_row(locks, stripe)

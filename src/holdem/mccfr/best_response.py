@@ -23,7 +23,7 @@ from numba import njit
 from holdem.abstraction.deal import DealModel, deal_buckets, showdown_values
 from holdem.core.payoff import hand_payoffs
 from holdem.game.spec import GameSpec
-from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL, TableLayout
+from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, SLOT_BASE, STREET, TERMINAL, TableLayout
 
 MAX_DEALS = 2_000_000
 SMALL_GAME_DEALS = 100_000  # games with at most this many deals get exact exploitability while training
@@ -103,7 +103,7 @@ def _walk(layout: TableLayout, deals: DealTable, policy: np.ndarray, node: int, 
         np.add.at(q, bucket, (reach * vals).T)
         best = np.argmax(q, axis=1)[bucket]
         return vals[best, np.arange(len(bucket))]
-    probs = policy[info[ROW_BASE] + bucket, :n]
+    probs = policy[info[SLOT_BASE] + bucket[:, None] * n + np.arange(n)]
     value = np.zeros(len(bucket))
     for a, child in enumerate(children):
         pa = probs[:, a]

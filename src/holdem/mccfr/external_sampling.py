@@ -16,9 +16,19 @@ iterations Pluribus's UPDATE-STRATEGY pass (:mod:`holdem.mccfr.average_strategy`
 player's strategy weighted by its own reach only, unbiased for any number of players.
 Linear CFR discounting scales both tables.
 
-Strategy sums are float64: a float32 sum stops growing once it is large (at 3e5 its step is
-0.03, so increments below that vanish), and blueprint rows are visited 10^8 times. Regrets
-stay float32 (their precision argument is in the README).
+Tables are flat arrays of action slots (:mod:`holdem.mccfr.layout`): an infoset's regrets
+are ``regret[slot_of(node, bucket) + a]``. Strategy sums are float64 (a float32 sum stops
+growing once it is large: at 3e5 its step is 0.03, so increments below that vanish, and
+blueprint rows are visited 10^8 times), kept only on the streets the averaging scheme
+averages (``Params.average_streets``: a prefix of the slots). Regrets are float32, or int32
+in units of ``Params.regret_unit`` per chip as Pluribus kept them; int32 updates are
+rounded stochastically (``floor(x + u)``, u uniform: unbiased) and saturate at the int32
+range (the precision argument is in the README, "Precision").
+
+The deal's buckets are known before the walk, so the slots of a node's children are known
+as soon as the node is: the kernel prefetches them (:mod:`holdem.core.prefetch`) while it
+works on the node, which hides part of the memory latency once the tables are far larger
+than the caches.
 
 The kernel only touches plain arrays, so the same compiled code runs on local tables in one
 process or on shared-memory tables in many workers. With a non-empty ``locks`` array every
@@ -34,13 +44,16 @@ from numba import njit
 from holdem.abstraction.deal import DealModel, deal_buckets_batch, sample_deal, showdown_values
 from holdem.core.locks import lock_row, unlock_row
 from holdem.core.payoff import hand_payoffs
+from holdem.core.prefetch import prefetch
 from holdem.core.rng import next_float, sample_index, stream_at
 from holdem.mccfr.average_strategy import AVERAGE_SIMPLE, add_strategy, update_strategy
-from holdem.mccfr.layout import ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, STREET, TERMINAL
+from holdem.mccfr.layout import (ACTIVE, FIRST_EDGE, NUM_ACTIONS, PLAYER, ROW_BASE, SLOT_BASE, STREET, TERMINAL,
+                                 TableLayout, slot_of)
 from holdem.mccfr.regret_matching import regret_matching
 
 # statistics returned by run_iterations (float64 array)
-STAT_ITERATIONS, STAT_NODES, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, STAT_PRUNED, STAT_TRAVERSER_ACTIONS = range(6)
+(STAT_ITERATIONS, STAT_NODES, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, STAT_PRUNED, STAT_TRAVERSER_ACTIONS,
+ STAT_DECISIONS) = range(7)
 NUM_STATS = 8
 #: ``progress`` slots the kernel writes after every finished iteration (a worker's slot in
 #: shared memory tells the coordinator exactly what a killed worker applied): the last
@@ -50,13 +63,17 @@ PROGRESS_ITERATION, PROGRESS_UPDATES, PROGRESS_LIVE_UPDATES = range(3)
 PROGRESS_LEN = 8  # one cache line per worker
 #: deals drawn and bucketed together (their table reads overlap; see deal_buckets_batch)
 DEAL_BLOCK = 64
+#: most actions at one node the kernel's scratch arrays hold (checked by make_tables)
+KERNEL_MAX_ACTIONS = 32
+#: the largest int32 regret; int32 tables saturate there
+INT32_MAX = 2_147_483_647.0
 
 
 class Tables(NamedTuple):
     """Arrays the kernel updates: local numpy arrays or views of shared memory."""
 
-    regret: np.ndarray    # float32 [rows, max_actions]: cumulative counterfactual regret
-    strategy: np.ndarray  # float64 [rows, max_actions]: cumulative strategy (average numerator)
+    regret: np.ndarray    # float32 or int32 [slots]: cumulative counterfactual regret
+    strategy: np.ndarray  # float64 [slots of the averaged streets]: cumulative strategy (average numerator)
     updates: np.ndarray   # int64 [rows]: row updates made (proves no update is lost); empty = not kept
     locks: np.ndarray     # int32 striped locks; empty = single process, no locking
 
@@ -71,7 +88,8 @@ class Params(NamedTuple):
     pruning_scale: float        # ... or, when nonzero, below pruning_scale * W(t) (see iteration_weight)
     discount_interval: int      # linear CFR's schedule, for W(t)
     lcfr_threshold: int         # last discounted iteration; 0 = no linear weighting
-    regret_floor: float         # regrets never go below this
+    regret_floor: float         # regrets never go below this (in table units)
+    regret_unit: float          # int32 regrets: table units per chip; 0 = float32 regrets in chips
     average: int                # AVERAGE_SIMPLE / _SAMPLED / _PLURIBUS (holdem.mccfr.average_strategy)
     strategy_interval: int      # sampled/pluribus: iterations between average-strategy passes
     average_streets: int        # sampled/pluribus: streets whose strategy sums are kept
@@ -80,7 +98,7 @@ class Params(NamedTuple):
 @njit(cache=True)
 def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: np.ndarray,
              tb: Tables, owner: int, buckets: np.ndarray, values: np.ndarray, rng: np.ndarray,
-             prune: bool, threshold: float, floor: float, last_street: int, simple_average: bool,
+             prune: bool, threshold: float, floor: float, unit: float, last_street: int, simple_average: bool,
              stack_node: np.ndarray, stack_a: np.ndarray, sigma: np.ndarray, child_val: np.ndarray,
              explored: np.ndarray, payoff: np.ndarray, stats: np.ndarray, progress: np.ndarray) -> float:
     """One external-sampling traversal for ``trav`` from the root; returns its sampled value.
@@ -108,17 +126,28 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
                     return ret
                 fresh = False
                 continue
+            stats[STAT_DECISIONS] += 1.0
             p = node_info[node, PLAYER]
             n = node_info[node, NUM_ACTIONS]
             fe = node_info[node, FIRST_EDGE]
             street = node_info[node, STREET]
-            row = node_info[node, ROW_BASE] + buckets[p, street]
+            bucket = buckets[p, street]
+            row = node_info[node, ROW_BASE] + bucket
+            slot = node_info[node, SLOT_BASE] + bucket * n
+            for a in range(n):  # the children's slots are known now: fetch them while we work here
+                child = edge_child[fe + a]
+                if node_info[child, TERMINAL] == 0:
+                    cp = node_info[child, PLAYER]
+                    cslot = slot_of(node_info, child, buckets[cp, node_info[child, STREET]])
+                    prefetch(regret, cslot)
+                    if simple_average and cp != trav:
+                        prefetch(strategy, cslot)
             sig = sigma[d]
-            regret_matching(regret, row, n, sig)
+            regret_matching(regret, slot, n, sig)
             if p != trav:
                 if simple_average:
                     stripe = lock_row(locks, row, owner)
-                    add_strategy(strategy, row, n, sig)
+                    add_strategy(strategy, slot, n, sig)
                     if counted:
                         tb.updates[row] += 1
                     unlock_row(locks, stripe)
@@ -131,7 +160,7 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
             first = -1
             for a in range(n):
                 keep = True
-                if prune and street != last_street and regret[row, a] < threshold:
+                if prune and street != last_street and regret[slot + a] < threshold:
                     child = edge_child[fe + a]
                     keep = node_info[child, TERMINAL] != 0  # never prune actions that end the hand
                 explored[d, a] = keep
@@ -159,7 +188,9 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
             fresh = True
             continue
         p = node_info[node, PLAYER]
-        row = node_info[node, ROW_BASE] + buckets[p, node_info[node, STREET]]
+        bucket = buckets[p, node_info[node, STREET]]
+        row = node_info[node, ROW_BASE] + bucket
+        slot = node_info[node, SLOT_BASE] + bucket * n
         sig = sigma[d]
         v = 0.0
         for k in range(n):
@@ -168,8 +199,12 @@ def traverse(trav: int, node_info: np.ndarray, contrib: np.ndarray, edge_child: 
         stripe = lock_row(locks, row, owner)
         for k in range(n):
             if explored[d, k]:
-                r = regret[row, k] + (child_val[d, k] - v)
-                regret[row, k] = r if r > floor else floor
+                if unit > 0.0:  # int32 table: stochastic rounding, saturating
+                    r = regret[slot + k] + np.floor((child_val[d, k] - v) * unit + next_float(rng))
+                    regret[slot + k] = min(max(r, floor), INT32_MAX)
+                else:
+                    r = regret[slot + k] + (child_val[d, k] - v)
+                    regret[slot + k] = r if r > floor else floor
             else:
                 stats[STAT_PRUNED] += 1.0
         if counted:
@@ -213,7 +248,7 @@ def run_iterations(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.nd
     num_players = dm.num_players
     streets = dm.board_start.shape[0] - 1
     depth = max_depth
-    max_a = tb.regret.shape[1]
+    max_a = KERNEL_MAX_ACTIONS
     stack_node = np.zeros(depth + 1, dtype=np.int64)
     stack_a = np.zeros(depth + 1, dtype=np.int64)
     sigma = np.zeros((depth + 1, max_a), dtype=np.float64)
@@ -245,7 +280,7 @@ def run_iterations(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.nd
                                                                         params.lcfr_threshold)
             for trav in range(num_players):
                 traverse(trav, node_info, contrib, edge_child, tb, owner, buckets[j], values[j], rng, prune,
-                         threshold, params.regret_floor, streets - 1, simple_average,
+                         threshold, params.regret_floor, params.regret_unit, streets - 1, simple_average,
                          stack_node, stack_a, sigma, child_val, explored, payoff, stats, progress)
             if not simple_average and (block + j) % params.strategy_interval == 0:
                 for p in range(num_players):
@@ -261,18 +296,24 @@ def run_iterations(node_info: np.ndarray, contrib: np.ndarray, edge_child: np.nd
 
 
 @njit(cache=True)
-def discount_rows(regret: np.ndarray, strategy: np.ndarray, factor: float, lo: int, hi: int) -> None:
-    """Linear CFR: scale rows ``lo .. hi-1`` of both tables by ``factor`` (workers paused)."""
+def discount_slots(regret: np.ndarray, strategy: np.ndarray, factor: float, lo: int, hi: int,
+                   integer: bool) -> None:
+    """Linear CFR: scale slots ``lo .. hi-1`` of both tables by ``factor`` (workers paused;
+    the strategy table may be shorter: a prefix of the slots). ``integer``: int32 regrets,
+    rounded to nearest."""
     f32 = np.float32(factor)
     for i in range(lo, hi):
-        for a in range(regret.shape[1]):
-            regret[i, a] *= f32
-            strategy[i, a] *= factor
+        if integer:
+            regret[i] = np.floor(regret[i] * factor + 0.5)
+        else:
+            regret[i] = regret[i] * f32
+    for i in range(lo, min(hi, strategy.shape[0])):
+        strategy[i] *= factor
 
 
-def discount(regret: np.ndarray, strategy: np.ndarray, factor: float) -> None:
-    """Linear CFR: scale both whole tables by ``factor``."""
-    discount_rows(regret, strategy, factor, 0, regret.shape[0])
+def discount(regret: np.ndarray, strategy: np.ndarray, factor: float, lo: int = 0, hi: int | None = None) -> None:
+    """Linear CFR: scale slots ``lo .. hi-1`` (all by default) of both tables by ``factor``."""
+    discount_slots(regret, strategy, factor, lo, regret.shape[0] if hi is None else hi, regret.dtype == np.int32)
 
 
 def kernel_facts(stats: np.ndarray) -> dict[str, float]:
@@ -299,11 +340,20 @@ def restore_tables(tb: Tables, arrays: dict[str, np.ndarray]) -> None:
         tb.updates[...] = arrays["updates"]
 
 
-def make_tables(num_rows: int, max_actions: int, num_stripes: int = 0, check_updates: bool = False) -> Tables:
+def table_specs(layout: TableLayout, params: Params, check_updates: bool = False) -> dict[str, tuple[tuple[int, ...], type]]:
+    """Shape and dtype of each table of a run: regrets on every slot, strategy sums on the
+    averaged streets' slots, update counters per row only in check mode."""
+    if layout.max_actions > KERNEL_MAX_ACTIONS:
+        raise ValueError(f"a node has {layout.max_actions} actions; the kernel handles at most {KERNEL_MAX_ACTIONS}")
+    return {"regret": ((layout.num_slots,), np.int32 if params.regret_unit > 0 else np.float32),
+            "strategy": ((layout.slots_kept(params.average_streets),), np.float64),
+            "updates": ((layout.num_rows if check_updates else 0,), np.int64)}
+
+
+def make_tables(layout: TableLayout, params: Params, num_stripes: int = 0, check_updates: bool = False) -> Tables:
     """Zeroed local tables (no locks unless ``num_stripes`` > 0; update counters only with ``check_updates``)."""
     from holdem.core.locks import make_locks
 
     locks = make_locks(num_stripes) if num_stripes else np.zeros(0, dtype=np.int32)
-    return Tables(np.zeros((num_rows, max_actions), dtype=np.float32),
-                  np.zeros((num_rows, max_actions), dtype=np.float64),
-                  np.zeros(num_rows if check_updates else 0, dtype=np.int64), locks)
+    specs = table_specs(layout, params, check_updates)
+    return Tables(*(np.zeros(shape, dtype=dtype) for shape, dtype in specs.values()), locks)

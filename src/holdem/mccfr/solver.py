@@ -22,8 +22,8 @@ class Solver:
         self.problem = problem
         self.config = config
         self.params = config.params(problem.spec)
-        self.tables = tables if tables is not None else make_tables(
-            problem.layout.num_rows, problem.layout.max_actions, check_updates=check_updates)
+        self.tables = tables if tables is not None else make_tables(problem.layout, self.params,
+                                                                    check_updates=check_updates)
         self.owner = owner
         self.rng = seed_state(seed, owner)
         self.deck = np.arange(problem.spec.deck_size, dtype=np.int64)

@@ -13,6 +13,9 @@ from holdem.mccfr.external_sampling import Params, iteration_weight
 #: default pruning threshold, in big blinds per unit of iteration weight W(t): regret below
 #: -0.01 bb x W(t) is pruned (README "Pruning"; measured by benchmarks/bench_pruning.py)
 DEFAULT_PRUNING_SCALE = 0.01
+#: int32 regrets: table units per big blind
+REGRET_UNITS_PER_BB = 100.0
+REGRET_DTYPES = ("float32", "int32")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,10 @@ class SolverConfig:
     ``average`` (``simple`` | ``sampled`` | ``pluribus``) chooses how the average strategy is
     accumulated (README, "Averaging": ``simple`` is the default for any number of players
     because it measured best per second on 3-player Kuhn and Leduc);
+    ``regret_dtype`` (``float32`` | ``int32``): int32 regrets are kept as Pluribus kept
+    them, in integer units of ``REGRET_UNITS_PER_BB`` per big blind (0.01 bb; Pluribus's
+    chips with 10,000-chip stacks at 100 bb), updated with stochastic rounding and
+    saturating at +-2^31 (README, "Precision").
     ``strategy_interval`` is the iterations between average-strategy passes of the sampled
     schemes, ``current_snapshots`` the number of current-strategy snapshots that make up
     the later rounds of a ``pluribus`` blueprint.
@@ -49,6 +56,7 @@ class SolverConfig:
     pruning_probability: float = 0.95
     regret_floor: float | None = None
     average: str = "simple"
+    regret_dtype: str = "float32"
     strategy_interval: int = 1
     current_snapshots: int = 20
 
@@ -74,6 +82,8 @@ class SolverConfig:
         its nodes' regret deltas, 1/N: holdem.runtime.cluster); the pruning threshold and the
         floor, which compare against regrets, are scaled with it."""
         stack = max(spec.stacks)
+        unit = REGRET_UNITS_PER_BB / spec.big_blind if self.regret_dtype == "int32" else 0.0
+        regret_scale *= unit or 1.0  # thresholds and the floor are compared with table values
         fixed = self.pruning_threshold is not None
         threshold = float(self.pruning_threshold) * regret_scale if fixed else 0.0
         scale = 0.0 if fixed else -DEFAULT_PRUNING_SCALE * spec.big_blind * regret_scale
@@ -81,7 +91,7 @@ class SolverConfig:
         average = AVERAGE_SCHEMES[self.average]
         streets = 1 if average == AVERAGE_PLURIBUS else spec.num_streets
         return Params(bool(self.enable_pruning), int(self.prune_start), float(self.pruning_probability),
-                      threshold, scale, int(self.discount_interval), self._lcfr_end(), floor, average,
+                      threshold, scale, int(self.discount_interval), self._lcfr_end(), floor, unit, average,
                       int(self.strategy_interval), streets)
 
 
@@ -93,7 +103,7 @@ def solver_config_from_dict(data: dict[str, Any] | None, where: str = "solver") 
     known = {f.name: f for f in fields(SolverConfig)}
     kinds = {"use_linear_weighting": bool, "enable_pruning": bool, "discount_interval": int,
              "lcfr_threshold": int, "prune_start": int, "pruning_threshold": float,
-             "pruning_probability": float, "regret_floor": float, "average": str,
+             "pruning_probability": float, "regret_floor": float, "average": str, "regret_dtype": str,
              "strategy_interval": int, "current_snapshots": int}
     out: dict[str, Any] = {}
     for key, value in data.items():
@@ -116,6 +126,8 @@ def solver_config_from_dict(data: dict[str, Any] | None, where: str = "solver") 
         check_number(name(key), getattr(cfg, key), integer=True, low=0, low_open=True)
     for key in ("lcfr_threshold", "prune_start"):
         check_number(name(key), getattr(cfg, key), integer=True, low=0)
+    if cfg.regret_dtype not in REGRET_DTYPES:
+        raise SpecError(f"{where}.regret_dtype: invalid value {cfg.regret_dtype!r}: use {', '.join(REGRET_DTYPES)}")
     if cfg.average not in AVERAGE_SCHEMES:
         raise SpecError(f"{where}.average: invalid value {cfg.average!r}: use {', '.join(AVERAGE_SCHEMES)}")
     check_number(name("pruning_probability"), cfg.pruning_probability, low=0, high=1,

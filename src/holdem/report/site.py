@@ -65,7 +65,7 @@ def spot_data(bp: MappedBlueprint, spot: Spot, spots: list[Spot], cells: list[Gr
     buckets, blocked = boards[spot.board]
     live = np.unique(buckets[~blocked])
     num_actions = int(tree.num_actions[node])
-    probs = bp.rows(int(problem.layout.row_base[node]) + live, which)[:, :num_actions]
+    probs = bp.node_probs(node, live, which)
     by_bucket = {int(b): probs[k] for k, b in enumerate(live)}
     pair_probs = np.zeros((len(buckets), num_actions))
     lookup = np.searchsorted(live, buckets)

@@ -3,7 +3,8 @@
 Pluribus (Brown & Sandholm 2019) keeps the average strategy only for the first betting
 round; for the later rounds its blueprint is the mean of the current (regret-matching)
 strategies saved at intervals during training. A run with ``solver.average: pluribus`` writes
-``RUN/current/iter_<iteration>.npy`` (float16 probabilities, ``[rows, max_actions]``) at
+``RUN/current/iter_<iteration>.npy`` (float16 probabilities over the action slots; runs of
+an older holdem wrote ``[rows, max_actions]``, converted when read) at
 ``solver.current_snapshots`` evenly spaced iterations of ``train.iters``; the blueprint of
 a snapshot at iteration T (:func:`blueprint_policy`) averages those written up to T. The
 files are the run's output like ``final/`` and are never pruned.
@@ -16,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from holdem.config import RunConfig
-from holdem.mccfr.layout import TableLayout
+from holdem.mccfr.layout import TableLayout, slots_from_rows
 from holdem.mccfr.policy import average_policy, current_policy, pluribus_policy
+from holdem.mccfr.regret_matching import current_policy_chunks
 from holdem.run.snapshot import SnapshotError
 
 DIRECTORY = "current"
@@ -34,9 +36,12 @@ def write(run_dir: Path, iteration: int, layout: TableLayout, regret: np.ndarray
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"iter_{iteration:012d}.npy"
     tmp = directory / f".tmp-{target.name}-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        np.save(f, current_policy(layout, regret).astype(np.float16))
-        f.flush()
+    out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16, shape=(layout.num_slots,))
+    for lo, probs in current_policy_chunks(layout, regret):  # bounded memory on blueprint-size tables
+        out[lo:lo + len(probs)] = probs
+    out.flush()
+    del out
+    with open(tmp, "rb+") as f:
         os.fsync(f.fileno())
     os.replace(tmp, target)
     return target
@@ -65,9 +70,11 @@ def blueprint_policy(cfg: RunConfig, layout: TableLayout, run_dir: Path | None, 
     files = listed(run_dir, iteration) if run_dir is not None else []
     if not files:
         return pluribus_policy(layout, strategy, current_policy(layout, regret))
-    total = np.zeros((layout.num_rows, layout.max_actions))
+    total = np.zeros(layout.num_slots)
     for path in files:
         snap = np.load(path, allow_pickle=False)
+        if snap.ndim == 2 and snap.shape == (layout.num_rows, layout.max_actions):
+            snap = slots_from_rows(layout, snap)  # written by a holdem of the row layout
         if snap.shape != total.shape:
             raise SnapshotError(f"{path}: current-strategy snapshot of shape {snap.shape}, the game needs {total.shape}")
         total += snap

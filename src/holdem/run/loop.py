@@ -31,8 +31,11 @@ class Run:
     """One training run over an engine."""
 
     def __init__(self, cfg: RunConfig, run_dir: Path, problem: Problem, engine: Engine,
-                 resumed: dict[str, Any] | None = None):
+                 resumed: dict[str, Any] | None = None, background_snapshots: bool = True):
         self.cfg = cfg
+        # write periodic snapshots from a copy while the workers go on (False: the memory
+        # plan has no room for the copy, so the workers wait while a snapshot is written)
+        self.background_snapshots = background_snapshots
         self.run_dir = run_dir
         self.problem = problem
         self.engine = engine
@@ -65,7 +68,7 @@ class Run:
         meta = {"iteration": self.engine.iteration, "problem_hash": self.cfg.problem_hash(),
                 "config": self.cfg.to_dict(), "rng": [str(x) for x in self.engine.rng_states()],
                 "elapsed": elapsed, "num_rows": self.problem.layout.num_rows,
-                "max_actions": self.problem.layout.max_actions}
+                "num_slots": self.problem.layout.num_slots}
         meta.update(self.engine.snapshot_facts())  # e.g. pending iterations, applied update count
 
         def write(arrays: dict[str, Any]) -> None:
@@ -110,7 +113,7 @@ class Run:
             self.last_full = self.engine.iteration
             tb = self.engine.tables
             rec.update(table_statistics(self.problem.layout, tb.regret, tb.strategy, tb.updates,
-                                        self.engine.iteration))
+                                        self.engine.iteration, self.cfg.solver.params(self.problem.spec).regret_unit))
             expl = self.exploitability()
             if expl is not None:
                 rec["exploitability"] = expl
@@ -169,7 +172,7 @@ class Run:
                     next_checkpoint = _next_multiple(self.engine.iteration, t.checkpoint_interval)
                 if due:
                     self.snapshot(self.run_dir / "snapshots" / f"iter_{self.engine.iteration:012d}", elapsed,
-                                  background=True, prune=True)
+                                  background=self.background_snapshots, prune=True)
                     last_snap = time.time()
                 left = t.iters - self.engine.iteration
                 eta = left / rate if rate > 0 else float("inf")

@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from holdem.mccfr.layout import PLAYER, STREET, TableLayout
-from holdem.mccfr.policy import actions_per_row
+from numba import njit
+
+from holdem.mccfr.layout import NUM_ACTIONS, SLOT_BASE, STREET, TableLayout
 
 
 class MetricsWriter:
@@ -59,25 +60,56 @@ def _flatten(record: dict[str, Any], prefix: str = ""):
             yield name, float(value)
 
 
+@njit(cache=True)
+def _row_statistics(node_info: np.ndarray, nodes: np.ndarray, num_buckets: np.ndarray, regret: np.ndarray,
+                    strategy: np.ndarray, updates: np.ndarray, out: np.ndarray) -> None:
+    """Per street s: out[s] = (rows visited, sum of their largest positive regret, rows
+    with strategy sums, sum of those rows' entropy). One pass, no temporaries."""
+    counted = updates.shape[0] > 0
+    row = 0
+    for node in nodes:
+        n = node_info[node, NUM_ACTIONS]
+        st = node_info[node, STREET]
+        base = node_info[node, SLOT_BASE]
+        kept = base + num_buckets[st] * n <= strategy.shape[0]
+        for b in range(num_buckets[st]):
+            slot = base + b * n
+            touched = False
+            best = 0.0
+            total = 0.0
+            for a in range(n):
+                r = float(regret[slot + a])
+                touched |= r != 0.0
+                best = max(best, r)
+                if kept:
+                    w = strategy[slot + a]
+                    touched |= w != 0.0
+                    total += max(w, 0.0)
+            visited = updates[row] > 0 if counted else touched
+            row += 1
+            if not visited:
+                continue
+            out[st, 0] += 1.0
+            out[st, 1] += best
+            if kept and total > 0.0:
+                ent = 0.0
+                for a in range(n):
+                    p = max(strategy[slot + a], 0.0) / total
+                    if p > 0.0:
+                        ent -= p * np.log(p)
+                out[st, 2] += 1.0
+                out[st, 3] += ent
+
+
 def table_statistics(layout: TableLayout, regret: np.ndarray, strategy: np.ndarray,
-                     updates: np.ndarray, iteration: int) -> dict[str, Any]:
-    """Average positive regret per visited row (divided by iterations) and mean entropy (nats)
-    of the average strategy per street over visited rows."""
-    legal = actions_per_row(layout)
-    # rows the kernel has touched (counted when counters are kept)
-    visited = updates > 0 if updates.shape[0] else (regret != 0).any(axis=1) | (strategy != 0).any(axis=1)
-    mask = np.arange(regret.shape[1])[None, :] < legal[:, None]
-    pos = np.where(mask, np.maximum(regret, 0.0), 0.0).max(axis=1)
-    avg_regret = float(pos[visited].mean() / max(iteration, 1)) if visited.any() else 0.0
-    s = np.where(mask, np.maximum(strategy.astype(np.float64), 0.0), 0.0)
-    tot = s.sum(axis=1, keepdims=True)
-    p = np.divide(s, tot, out=np.zeros_like(s), where=tot > 0)
-    ent = -(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)).sum(axis=1)
-    decision = layout.node_info[:, PLAYER] >= 0
-    row_street = np.repeat(layout.node_info[decision, STREET], layout.num_buckets[layout.node_info[decision, STREET]])
-    entropy = []
-    for st in range(len(layout.num_buckets)):
-        sel = visited & (row_street == st) & (tot[:, 0] > 0)
-        entropy.append(round(float(ent[sel].mean()), 6) if sel.any() else None)
+                     updates: np.ndarray, iteration: int, regret_unit: float = 0.0) -> dict[str, Any]:
+    """Average positive regret per visited row (chips, divided by iterations) and mean
+    entropy (nats) of the average strategy per street over visited rows (on the streets
+    whose sums are kept). ``regret_unit``: int32 table units per chip (0: float regrets)."""
+    out = np.zeros((len(layout.num_buckets), 4))
+    _row_statistics(layout.node_info, layout.decision_nodes(), layout.num_buckets, regret, strategy, updates, out)
+    visited = int(out[:, 0].sum())
+    avg_regret = float(out[:, 1].sum() / visited / max(iteration, 1) / (regret_unit or 1.0)) if visited else 0.0
+    entropy = [round(float(e / c), 6) if c else None for c, e in zip(out[:, 2], out[:, 3])]
     return {"avg_regret": avg_regret, "entropy_per_street": entropy,
-            "rows_visited": int(visited.sum()), "rows": int(layout.num_rows)}
+            "rows_visited": visited, "rows": int(layout.num_rows)}

@@ -28,8 +28,8 @@ from holdem.core.files import replace_dir
 from holdem.core.inputs import InputError
 from holdem.core.processes import pid_alive
 
-SNAPSHOT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+SNAPSHOT_VERSION = 3  # 3: flat tables over action slots (holdem.run.table_format converts 1-2)
+READABLE_VERSIONS = (1, 2, 3)
 TABLES = "tables.npz"
 META = "meta.json"
 

@@ -19,8 +19,10 @@ from holdem.mccfr.problem import build_problem
 from holdem.run.buckets import ensure_buckets
 from holdem.run.directory import RunError, claim_run_dir
 from holdem.run.loop import Run
+from holdem.run.memory_plan import check_fits
 from holdem.run.signals import StopFlag
-from holdem.run.snapshot import SnapshotError, load_snapshot, read_meta, require_fields
+from holdem.run.snapshot import TABLES, SnapshotError, load_snapshot, read_meta, require_fields
+from holdem.run.table_format import checked_tables
 from holdem.runtime.coordinator import WorkerFailure, resolve_workers
 from holdem.runtime.engine import make_engine
 
@@ -90,15 +92,19 @@ def train(cfg: RunConfig, logdir: Path | None = None, resume_from: Path | None =
     problem = build_problem(cfg.game, cfg.abstraction)  # bad buckets fail here, before any file is written
     stop.checkpoint()
     if arrays is not None:
-        shape = (problem.layout.num_rows, problem.layout.max_actions)
-        for name in ("regret", "strategy"):
-            if name not in arrays or arrays[name].shape != shape:
-                raise SnapshotError(f"{resume_from / 'tables.npz'}: array {name!r} missing or not of shape {shape}")
+        arrays = checked_tables(problem, cfg, arrays, meta, resume_from / TABLES)
+    background = True  # periodic snapshots written from a copy while the workers go on
     if cfg.train.backend == "ray":
         from holdem.runtime.cluster import check_cluster
         check_cluster(cfg)  # Ray installed, the cluster answers and has the nodes
     else:
         check_workers(resolve_workers(cfg.train.num_workers), force_workers)
+        unfinished = bool((meta or {}).get("unfinished"))  # a one-worker resume of pending pieces uses a worker
+        memory = check_fits(problem, cfg, max(resolve_workers(cfg.train.num_workers), 2 if unfinished else 1))
+        background = bool(memory.snapshot_copy) or not memory.num_workers
+        if not background:
+            notes = [*notes, "two copies of the tables do not fit in memory: the workers wait while a snapshot "
+                     "is written"]
     stop.arm()  # from here on there is a run directory, and every way out writes final/
     run_dir, lock = claim_run_dir(cfg, logdir, resume_from)
     try:
@@ -112,7 +118,7 @@ def train(cfg: RunConfig, logdir: Path | None = None, resume_from: Path | None =
         try:
             if arrays is not None:
                 engine.restore(arrays, meta)
-            return Run(cfg, run_dir, problem, engine, meta).loop(stop), run_dir
+            return Run(cfg, run_dir, problem, engine, meta, background_snapshots=background).loop(stop), run_dir
         finally:
             engine.close()
     finally:

@@ -85,14 +85,28 @@ def sync_interval(t: Any, layout: Any) -> int:
     cost grows with its bytes, but bigger games also run fewer iterations per second)."""
     if t.sync_interval:
         return int(t.sync_interval)
-    delta_bytes = layout.num_rows * layout.max_actions * 8
+    delta_bytes = layout.num_slots * 8
     factor = min(SYNC_MAX_FACTOR, max(1, delta_bytes // SYNC_BYTES_UNIT))
     return SYNC_PER_WORKER * t.workers_per_node * factor
 
 
-def chunk_bounds(rows: int, chunks: int) -> list[int]:
-    """Row boundaries of ``chunks`` (nearly) equal row ranges: one per node in a sync."""
-    return [rows * i // chunks for i in range(chunks + 1)]
+def chunk_bounds(layout: Any, tables: dict[str, np.ndarray], chunks: int) -> list[dict[str, tuple[int, int]]]:
+    """``chunks`` (nearly) equal pieces of the tables, one per node in a sync, cut at node
+    boundaries: for each, the ``(lo, hi)`` of every table (slots of the regrets and of the
+    strategy sums, which may keep a prefix only; rows of the update counters)."""
+    nodes = layout.decision_nodes()
+    slot_base = layout.slot_base[nodes]
+    row_base = layout.row_base[nodes]
+    cuts = [(0, 0)]
+    for i in range(1, chunks):
+        k = int(np.searchsorted(slot_base, layout.num_slots * i // chunks))
+        cuts.append((int(slot_base[k]), int(row_base[k])) if k < len(nodes) else (layout.num_slots, layout.num_rows))
+    cuts.append((layout.num_slots, layout.num_rows))
+    out = []
+    for (s0, r0), (s1, r1) in zip(cuts[:-1], cuts[1:]):
+        out.append({key: (min(r0, len(arr)), min(r1, len(arr))) if key == "updates" else
+                    (min(s0, len(arr)), min(s1, len(arr))) for key, arr in tables.items()})
+    return out
 
 
 def split_pieces(pieces: list[Piece], shares: int) -> list[list[Piece]]:
@@ -201,6 +215,9 @@ def free_nodes(ray: Any, workers: int, taken: set[str]) -> list[dict[str, Any]]:
 def check_cluster(cfg: RunConfig) -> None:
     """Before a run directory is touched: Ray is installed, the cluster answers and has the nodes."""
     t = cfg.train
+    if cfg.solver.regret_dtype != "float32":
+        raise InputError(f"solver.regret_dtype: {cfg.solver.regret_dtype} regrets are for one machine (the "
+                         "cluster averages its nodes' regret deltas in float32): use float32 with --backend ray")
     ray = ray_module()
     connect(t.ray_address)  # stays joined for the engine
     try:
@@ -248,7 +265,7 @@ class ClusterEngine:
         self._next_index = 0
         self._closed = False
         layout = problem.layout
-        self._tables = make_tables(layout.num_rows, layout.max_actions, 0, t.check_updates)
+        self._tables = make_tables(layout, cfg.solver.params(problem.spec), 0, t.check_updates)
         # regrets are the nodes' mean: kept at 1/N of one machine's scale (N at the start)
         self.regret_scale = 1.0 / t.nodes
         self.floor = float(cfg.solver.params(problem.spec, self.regret_scale).regret_floor)
@@ -382,13 +399,13 @@ class ClusterEngine:
     def _round(self, needed: int, should_stop: Callable[[], bool], hurry: Callable[[], bool]) -> None:
         started = time.time()
         shares = split_pieces(self._plan(needed), len(self.nodes))
-        table_bytes = self.problem.layout.num_rows * self.problem.layout.max_actions * 8
+        table_bytes = self.problem.layout.num_slots * 8
         chunks = max(1, min(len(self.nodes), table_bytes // CHUNK_MIN_BYTES))
-        bounds = chunk_bounds(self.problem.layout.num_rows, chunks)
+        bounds = chunk_bounds(self.problem.layout, table_arrays(self._tables), chunks)
         running: dict[Any, tuple[_Node, list[Piece], list[Any]]] = {}
         for node, share in zip(list(self.nodes), shares):
             if share:
-                summary_ref, *chunk_refs = node.actor.run.options(num_returns=1 + len(bounds) - 1).remote(
+                summary_ref, *chunk_refs = node.actor.run.options(num_returns=1 + len(bounds)).remote(
                     [list(p) for p in share], bounds)
                 running[summary_ref] = (node, share, chunk_refs)
         done: list[tuple[_Node, list[Piece], dict[str, Any], list[Any]]] = []
@@ -432,7 +449,8 @@ class ClusterEngine:
         self._sync(done, bounds)
         self.todo = deque(sorted(self.todo))
 
-    def _sync(self, done: list[tuple[_Node, list[Piece], dict[str, Any], list[Any]]], bounds: list[int]) -> None:
+    def _sync(self, done: list[tuple[_Node, list[Piece], dict[str, Any], list[Any]]],
+              bounds: list[dict[str, tuple[int, int]]]) -> None:
         """Sum the finished nodes' deltas and apply the sum everywhere (with the round's
         discount); what a stop left unfinished is pending afterwards."""
         started = time.time()
@@ -455,8 +473,8 @@ class ClusterEngine:
         if done:
             refs = [(node, node.actor.apply.remote(bounds, factor, *summed_refs)) for node in list(self.nodes)]
             mine = table_arrays(self._tables)
-            for lo, hi, part in zip(bounds[:-1], bounds[1:], summed):
-                apply_sum(mine, mine, part, self.floor, factor, lo, hi)
+            for piece, part in zip(bounds, summed):
+                apply_sum(mine, mine, part, self.floor, factor, piece)
             del summed
             for node, ref in refs:
                 try:

@@ -54,9 +54,9 @@ class NodeTrainer:
             np.copyto(self.tables[key], arrays[key])
             np.copyto(self.base[key], arrays[key])
 
-    def run(self, pieces: list[list[int]], bounds: list[int]) -> tuple[Any, ...]:
+    def run(self, pieces: list[list[int]], bounds: list[dict[str, tuple[int, int]]]) -> tuple[Any, ...]:
         """Run this node's share of a round; return its summary and its delta since the last
-        sync cut into row chunks at ``bounds`` (one object each, summed on different nodes).
+        sync cut into the chunks ``bounds`` (one object each, summed on different nodes).
         Strategy sums travel as float32: a round's contribution needs no more (the sums
         themselves stay float64)."""
         from holdem.runtime.coordinator import Piece
@@ -73,7 +73,7 @@ class NodeTrainer:
                    "cut": engine.iterations_cut - cut_before, "seconds": time.time() - started,
                    "updates": engine.issued_updates - updates_before,  # row updates (exact in check mode)
                    "stats": engine.stats.tolist(), "status": engine.status()}
-        chunks = [{k: v[lo:hi] for k, v in delta.items()} for lo, hi in zip(bounds[:-1], bounds[1:])]
+        chunks = [{k: v[piece[k][0]:piece[k][1]] for k, v in delta.items()} for piece in bounds]
         return (summary, *chunks)
 
     def stop(self, hurry: bool = False) -> None:
@@ -94,12 +94,14 @@ class NodeTrainer:
             np.multiply(total["regret"], np.float32(1.0 / len(parts)), out=total["regret"])
         return total
 
-    def apply(self, bounds: list[int], factor: float | None, *summed: dict[str, np.ndarray]) -> float:
+    def apply(self, bounds: list[dict[str, tuple[int, int]]], factor: float | None,
+              *summed: dict[str, np.ndarray]) -> float:
         """``tables = base + sum`` chunk by chunk, floored and discounted; then ``base = tables``."""
         started = time.time()
-        for lo, hi, part in zip(bounds[:-1], bounds[1:], summed):
-            apply_sum(self.tables, self.base, part, self.floor, factor, lo, hi)
+        for piece, part in zip(bounds, summed):
+            apply_sum(self.tables, self.base, part, self.floor, factor, piece)
             for key, value in self.tables.items():
+                lo, hi = piece[key]
                 np.copyto(self.base[key][lo:hi], value[lo:hi])
         return time.time() - started
 
@@ -127,19 +129,20 @@ def normal_priority() -> int:
 
 
 def apply_sum(tables: dict[str, np.ndarray], base: dict[str, np.ndarray], total: dict[str, np.ndarray],
-              floor: float, factor: float | None, lo: int = 0, hi: int | None = None) -> None:
-    """Rows ``lo:hi`` of ``tables = base + total`` (``total`` holds just those rows), regrets
-    floored, then the discount: the one sync step that every copy (nodes and driver) runs,
-    so that they stay bit-identical."""
+              floor: float, factor: float | None, piece: dict[str, tuple[int, int]] | None = None) -> None:
+    """The chunk ``piece`` (``(lo, hi)`` per table, all of them by default) of
+    ``tables = base + total`` (``total`` holds just that chunk), regrets floored, then the
+    discount: the one sync step that every copy (nodes and driver) runs, so that they stay
+    bit-identical."""
     from holdem.mccfr.external_sampling import discount
 
-    rows = slice(lo, hi)
+    span = {key: slice(*piece[key]) if piece else slice(None) for key in base}
     for key in base:
-        np.add(base[key][rows], total[key], out=tables[key][rows])
-    regret = tables["regret"][rows]
+        np.add(base[key][span[key]], total[key], out=tables[key][span[key]])
+    regret = tables["regret"][span["regret"]]
     np.maximum(regret, np.float32(floor), out=regret)
     if factor is not None:
-        discount(regret, tables["strategy"][rows], factor)
+        discount(regret, tables["strategy"][span["strategy"]], factor)
 
 
 def table_digest(arrays: dict[str, np.ndarray]) -> str:

@@ -57,7 +57,7 @@ from holdem.mccfr import schedules
 from holdem.mccfr.average_strategy import AVERAGE_SIMPLE
 from holdem.mccfr.external_sampling import (
     NUM_STATS, PROGRESS_LEN, STAT_REGRET_UPDATES, STAT_STRATEGY_UPDATES, Tables, discount, kernel_facts,
-    make_tables, restore_tables, run_iterations, table_arrays,
+    make_tables, restore_tables, run_iterations, table_arrays, table_specs,
 )
 from holdem.mccfr.problem import Problem
 from holdem.runtime import shm
@@ -73,8 +73,8 @@ REAP_TIMEOUT = 30.0     # seconds for a SIGKILLed worker to be reaped
 MAX_RESTARTS = 20
 PREFETCH = 2            # batches queued per worker
 POLL = 0.5              # seconds per wait: how often stop requests and stalls are looked at
-#: below this many rows the coordinator discounts alone (cheaper than a message round trip)
-PARALLEL_DISCOUNT_ROWS = 1 << 16
+#: below this many slots the coordinator discounts alone (cheaper than a message round trip)
+PARALLEL_DISCOUNT_SLOTS = 1 << 18
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -173,7 +173,7 @@ class ParallelEngine:
         self.applied_ranges: list[tuple[int, int]] = []
         self.cut_iterations: list[int] = []
         self.workers: dict[int, _Worker] = {}
-        self.parallel_discount_rows = PARALLEL_DISCOUNT_ROWS
+        self.parallel_discount_slots = PARALLEL_DISCOUNT_SLOTS
         self.shared = shm.SharedArrays()
         self._deal_key = int(seed_state(cfg.train.seed)[1])
         # a kill may land between a row's counter and the worker's live count (and the
@@ -194,17 +194,13 @@ class ParallelEngine:
         self.ctx = worker_context()
         try:
             layout = problem.layout
-            rows, width = layout.num_rows, layout.max_actions
-            self._tables = Tables(
-                self.shared.create("regret", (rows, width), np.float32),
-                self.shared.create("strategy", (rows, width), np.float64),
-                self.shared.create("updates", (rows if self.check else 0,), np.int64),
-                self.shared.create("locks", (lock_array_len(NUM_STRIPES),), np.int32),
-            )
+            specs = table_specs(layout, self.params, self.check)
+            self._tables = Tables(*(self.shared.create(name, shape, dtype) for name, (shape, dtype) in specs.items()),
+                                  self.shared.create("locks", (lock_array_len(NUM_STRIPES),), np.int32))
             self._progress = self.shared.create("progress", (num_workers, PROGRESS_LEN), np.int64)
-            scratch_rows = max(1, min(rows, DISCOUNT_CHUNK))
-            self._scratch = (self.shared.create("scratch_regret", (num_workers, scratch_rows, width), np.float32),
-                             self.shared.create("scratch_strategy", (num_workers, scratch_rows, width), np.float64))
+            scratch = max(1, min(layout.num_slots, DISCOUNT_CHUNK))
+            self._scratch = (self.shared.create("scratch_regret", (num_workers, scratch), specs["regret"][1]),
+                             self.shared.create("scratch_strategy", (num_workers, scratch), np.float64))
             self.kernel = self._share_game()
             self._warm_up()
             for wid in range(num_workers):
@@ -507,10 +503,10 @@ class ParallelEngine:
                 self._discount(factor)
 
     def _discount(self, factor: float) -> None:
-        """Linear CFR on every row, each ready worker scaling a slice (small tables: here)."""
-        rows = self.problem.layout.num_rows
+        """Linear CFR on every slot, each ready worker scaling a slice (small tables: here)."""
+        rows = self.problem.layout.num_slots
         ready = [w for w in self.workers.values() if w.ready]
-        if rows < self.parallel_discount_rows or not ready:
+        if rows < self.parallel_discount_slots or not ready:
             discount(self._tables.regret, self._tables.strategy, factor)
             return
         discount_id = self.next_discount_id
@@ -577,7 +573,7 @@ class ParallelEngine:
     def _warm_up(self) -> None:
         """Compile (or load) the kernel here, before spawning, so workers only load the cache."""
         layout = self.problem.layout
-        local = make_tables(layout.num_rows, layout.max_actions, NUM_STRIPES)
+        local = make_tables(layout, self.params, NUM_STRIPES)
         run_iterations(*self.problem.kernel_args(), local, self.params, 1,
                        seed_state(0), np.arange(self.problem.spec.deck_size, dtype=np.int64),
                        layout.max_depth, 0, 1, np.zeros(NUM_STATS), np.zeros(PROGRESS_LEN, dtype=np.int64))
@@ -711,13 +707,13 @@ class ParallelEngine:
         first = how.splitlines()[0]
         event = {"event": kind, "worker": w.worker_id, "pid": w.pid, "how": first, "locks_freed": freed,
                  "iterations_applied": applied, "iterations_requeued": requeued, "iteration_cut": cut,
-                 "discount_rows_finished": rows, "time": time.time()}
+                 "discount_slots_finished": rows, "time": time.time()}
         self.events.append(event)
         self.log(f"worker {w.worker_id} (pid {w.pid}) {how}; freed {freed} lock(s)"
                  + (f"; {applied} iteration(s) of its batch were applied, {requeued} will run again"
                     if applied or requeued else "")
                  + ("; one iteration was cut mid-way and runs again" if cut else "")
-                 + (f"; finished {rows} row(s) of its discount" if rows else ""))
+                 + (f"; finished {rows} slot(s) of its discount" if rows else ""))
         return event
 
     def _drain(self, w: _Worker) -> None:

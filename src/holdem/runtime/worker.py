@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from holdem.mccfr.external_sampling import (
-    PROGRESS_ITERATION, PROGRESS_LIVE_UPDATES, PROGRESS_UPDATES, Tables, discount_rows,
+    PROGRESS_ITERATION, PROGRESS_LIVE_UPDATES, PROGRESS_UPDATES, Tables, discount,
 )
 from holdem.runtime.shm import ArraySpec, SharedArrays
 
@@ -51,7 +51,7 @@ SLOT_DISCOUNT_DONE = 5
 #: r + 1 while the scratch rows hold rows r .. r+n-1 as they were before scaling (0: none)
 SLOT_DISCOUNT_BACKUP = 6
 #: rows a worker scales between two progress stores (the scratch buffer holds this many)
-DISCOUNT_CHUNK = 8192
+DISCOUNT_CHUNK = 32768  # slots
 
 
 def send(conn: Connection, msg: tuple) -> int:
@@ -103,7 +103,7 @@ def batch_progress(progress: np.ndarray, batch_id: int, t_start: int, count: int
 
 def discount_slice(tables: Tables, scratch_regret: np.ndarray, scratch_strategy: np.ndarray,
                    progress: np.ndarray, discount_id: int, factor: float, lo: int, hi: int) -> None:
-    """Scale rows ``lo .. hi-1`` chunk by chunk, keeping the chunk being scaled in scratch,
+    """Scale slots ``lo .. hi-1`` chunk by chunk, keeping the chunk being scaled in scratch,
     so that a kill at any point can be completed exactly (:func:`recover_discount`)."""
     progress[SLOT_DISCOUNT_DONE] = lo
     progress[SLOT_DISCOUNT_BACKUP] = 0
@@ -112,19 +112,20 @@ def discount_slice(tables: Tables, scratch_regret: np.ndarray, scratch_strategy:
     while r < hi:
         n = min(DISCOUNT_CHUNK, hi - r)
         scratch_regret[:n] = tables.regret[r:r + n]
-        scratch_strategy[:n] = tables.strategy[r:r + n]
+        kept = max(0, min(n, len(tables.strategy) - r))  # strategy sums: a prefix of the slots
+        scratch_strategy[:kept] = tables.strategy[r:r + kept]
         progress[SLOT_DISCOUNT_BACKUP] = r + 1
-        discount_rows(tables.regret, tables.strategy, factor, r, r + n)
+        discount(tables.regret, tables.strategy, factor, r, r + n)
         progress[SLOT_DISCOUNT_DONE] = r + n
         r += n
 
 
 def recover_discount(tables: Tables, scratch_regret: np.ndarray, scratch_strategy: np.ndarray,
                      progress: np.ndarray, discount_id: int, factor: float, lo: int, hi: int) -> int:
-    """Finish a dead worker's discount slice in this process; returns the rows scaled here.
+    """Finish a dead worker's discount slice in this process; returns the slots scaled here.
 
-    Rows before ``SLOT_DISCOUNT_DONE`` are scaled; if the worker died while scaling a chunk
-    (its backup is marked), that chunk is restored from scratch first, so every row ends up
+    Slots before ``SLOT_DISCOUNT_DONE`` are scaled; if the worker died while scaling a chunk
+    (its backup is marked), that chunk is restored from scratch first, so every slot ends up
     scaled exactly once.
     """
     start = lo
@@ -133,9 +134,10 @@ def recover_discount(tables: Tables, scratch_regret: np.ndarray, scratch_strateg
         if int(progress[SLOT_DISCOUNT_BACKUP]) == start + 1:
             n = min(DISCOUNT_CHUNK, hi - start)
             tables.regret[start:start + n] = scratch_regret[:n]
-            tables.strategy[start:start + n] = scratch_strategy[:n]
+            kept = max(0, min(n, len(tables.strategy) - start))
+            tables.strategy[start:start + kept] = scratch_strategy[:kept]
     if start < hi:
-        discount_rows(tables.regret, tables.strategy, factor, start, hi)
+        discount(tables.regret, tables.strategy, factor, start, hi)
     # the slice is complete: a second recovery (or a late reader) must do nothing
     progress[SLOT_DISCOUNT_DONE] = hi
     progress[SLOT_DISCOUNT_BACKUP] = 0
