@@ -6,11 +6,13 @@ iteration touches: 64 bytes of ``node_info`` per node visited, the regret slots 
 decision visited (``actions x`` the regret's size) and the strategy-sum slots of every
 strategy update (``actions x 8``), actions being the mean at the traverser's nodes.
 
-Games: Kuhn and Leduc (lossless), heads-up limit Hold'em with hand-strength buckets (10 and
-200 per street after the 169 preflop classes: tables far larger than the caches, where the
-kernel waits on memory), the 200bb preset (``configs/nlhe-hu.yaml``, hand-strength 200
-buckets in place of its bucket file, which would have to be built first), and six-max
-(the row layout's six-max preset, ``--six-max``: minutes and 8 GiB before, so off by default).
+Games: Kuhn and Leduc (lossless), heads-up limit Hold'em with the ``tiny`` and ``mid`` bucket
+files (10 and 200 buckets per street after the 169 preflop classes: at 200 the tables are far
+larger than the caches and the kernel waits on memory), the 200bb preset
+(``configs/nlhe-hu.yaml``, ``mid``), and with ``--six-max`` the row layout's six-max preset
+(``small`` buckets: 8.2 GiB of tables and a 45 s tree before) in its old scheme and in the
+new preset's (int32, pluribus), and the new six-max preset (9.1 GiB; it does not fit the row
+layout). The bucket files must exist under ``assets/buckets`` (``make buckets PRESET=...``).
 
 ``--baseline SRC`` measures the same games with the ``holdem`` package at SRC too (e.g. a
 ``git worktree add /tmp/before <commit>`` of the commit before a change: SRC =
@@ -31,19 +33,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: name -> (config file or preset, abstraction override, solver overrides, iteration scale)
+BUCKETS = ROOT / "assets" / "buckets"
 CASES: dict[str, tuple[str, object, dict, float]] = {
     "kuhn": ("configs/kuhn.yaml", None, {"lcfr_threshold": 10**12, "discount_interval": 10**6}, 4.0),
     "leduc": ("configs/leduc.yaml", None, {"lcfr_threshold": 10**12, "discount_interval": 10**6}, 2.0),
-    "limit-hs10": ("limit", {"kind": "hand-strength", "k_flop": 10, "k_turn": 10, "k_river": 10}, {}, 1.0),
-    "limit-hs200": ("limit", {"kind": "hand-strength", "k_flop": 200, "k_turn": 200, "k_river": 200}, {}, 1.0),
-    "nlhe-hu-200bb": ("configs/nlhe-hu.yaml", {"kind": "hand-strength", "k_flop": 200, "k_turn": 200,
-                                                "k_river": 200}, {"enable_pruning": False}, 0.25),
-    "6max-row-preset": ("six-max", {"kind": "hand-strength", "k_flop": 50, "k_turn": 50, "k_river": 50},
-                        {"enable_pruning": False}, 0.05),
-    "6max-row-preset int32+pluribus": ("six-max", {"kind": "hand-strength", "k_flop": 50, "k_turn": 50,
-                                                    "k_river": 50},
+    "limit-10": ("limit", {"kind": "buckets", "file": str(BUCKETS / "tiny.npz")}, {}, 1.0),
+    "limit-200": ("limit", {"kind": "buckets", "file": str(BUCKETS / "mid.npz")}, {}, 1.0),
+    "nlhe-hu-200bb": ("configs/nlhe-hu.yaml", {"kind": "buckets", "file": str(BUCKETS / "mid.npz")},
+                      {"enable_pruning": False}, 0.25),
+    "6max-row-preset": ("six-max", {"kind": "buckets", "file": str(BUCKETS / "small.npz")},
+                        {"enable_pruning": False}, 0.1),
+    "6max-row-preset int32+pluribus": ("six-max", {"kind": "buckets", "file": str(BUCKETS / "small.npz")},
                                        {"enable_pruning": False, "average": "pluribus", "regret_dtype": "int32",
-                                        "strategy_interval": 10}, 0.05),
+                                        "strategy_interval": 100}, 0.1),
+    "6max-preset (200 buckets)": ("configs/nlhe-6max.yaml", {"kind": "buckets", "file": str(BUCKETS / "mid.npz")},
+                                  {"enable_pruning": False}, 0.1),
 }
 #: the six-max preset of the row layout (configs/nlhe-6max.yaml before the compact layout)
 SIX_MAX_ROW_PRESET = {"preset": "nlhe", "num_players": 6, "stacks": [200] * 6,
@@ -98,12 +102,13 @@ def measure(case: str, iters: int) -> dict[str, float]:
 
 
 def run_case(case: str, iters: int, src: Path) -> dict[str, float]:
-    """``measure`` in a fresh process with ``src`` first on the path."""
+    """``measure`` in a fresh process with ``src`` first on the path (``failed`` and why where it fails)."""
     env = dict(os.environ, PYTHONPATH=str(src))
     out = subprocess.run([sys.executable, __file__, "--measure", case, "--iters", str(iters)], env=env,
                          capture_output=True, text=True, timeout=3600, cwd=ROOT)
-    if out.returncode != 0:
-        raise SystemExit(f"{case} with {src}: failed:\n{out.stderr[-2000:]}")
+    if out.returncode != 0:  # e.g. a config the holdem at src cannot read: shown in the table
+        last = (out.stderr.strip().splitlines() or ["?"])[-1]
+        return {"failed": 1.0, "why": last.split(": ", 2)[-1][:70]}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -139,8 +144,9 @@ def main() -> None:
                     best[side] = r
         for side, _ in sides:
             r = best[side]
-            if "skipped" in r:
-                print(f"{case:<32} {side:<7} {'(option not in this holdem)':>45}")
+            if "skipped" in r or "failed" in r:
+                why = "(option not in this holdem)" if "skipped" in r else f"(does not run: {r['why']})"
+                print(f"{case:<32} {side:<7} {why}")
                 continue
             ratio = ""
             if side == "after" and "before" in best and "its" in best["before"]:

@@ -132,11 +132,19 @@ def test_row_layout_snapshots_load_and_resume_exactly(tmp_path):
     from holdem.eval.blueprint import load_blueprint
     from holdem.run.snapshot import load_snapshot
 
-    common = ["--config", str(ROOT / "configs" / "leduc-3p.yaml"), "--num-workers", "1", "--seed", "4"]
+    # pluribus averaging: strategy sums for the first round, current-strategy files for the rest
+    text = (ROOT / "configs" / "leduc-3p.yaml").read_text().replace("average: simple", "average: pluribus")
+    (tmp_path / "leduc-3p.yaml").write_text(text.replace("solver:\n", "solver:\n  current_snapshots: 2\n"))
+    common = ["--config", str(tmp_path / "leduc-3p.yaml"), "--num-workers", "1", "--seed", "4"]
     assert train([*common, "--iters", "4000", "--logdir", str(tmp_path / "a")]) == 0
     new = load_blueprint(tmp_path / "a")
+    assert new.config.solver.average == "pluribus"
     shutil.copytree(tmp_path / "a", tmp_path / "b")
     _as_format_2(tmp_path / "b" / "final", new.problem.layout)
+    files = sorted((tmp_path / "b" / "current").glob("iter_*.npy"))
+    assert files
+    for f in files:  # the row layout wrote [rows, max_actions] float16 files
+        np.save(f, _rows_of(new.problem.layout, np.load(f)))
     assert json.loads((tmp_path / "b" / "final" / "meta.json").read_text())["version"] == 2
     old = load_blueprint(tmp_path / "b")
     np.testing.assert_array_equal(old.average, new.average)
@@ -226,3 +234,27 @@ def test_int32_six_max_scheme_takes_four_bytes_per_slot():
     first = layout.slots_kept(1)
     assert p.regret == 4 * layout.num_slots and p.strategy == 8 * first and p.counters == 0
     assert p.bytes_per_slot <= 4.0 + 8 * first / layout.num_slots + 1e-12
+
+
+@pytest.mark.timeout(600)
+def test_small_six_max_preset_trains_on_two_workers_with_int32_regrets(tmp_path, no_leftovers):
+    """The six-max scheme end to end on shared memory: int32 regrets, pluribus averaging,
+    discounts and current-strategy snapshots, then the blueprint loads and is a policy."""
+    from holdem.cli.train_blueprint import main as train
+    from holdem.eval.blueprint import load_blueprint
+
+    text = (ROOT / "configs" / "nlhe-6max-small.yaml").read_text().replace("discount_interval: 10000",
+                                                                            "discount_interval: 1000")
+    (tmp_path / "six.yaml").write_text(text)
+    assert train(["--config", str(tmp_path / "six.yaml"), "--num-workers", "2", "--force-workers", "--iters", "3000",
+                  "--logdir", str(tmp_path / "run")]) == 0
+    bp = load_blueprint(tmp_path / "run")
+    layout = bp.problem.layout
+    assert bp.meta["version"] == 3
+    assert len(list((tmp_path / "run" / "current").glob("iter_*.npy"))) >= 1
+    starts = np.cumsum(layout.row_actions()) - layout.row_actions()
+    np.testing.assert_allclose(np.add.reduceat(bp.average, starts), 1.0, atol=1e-3)  # float16 snapshots later
+    from holdem.run.snapshot import load_snapshot
+    arrays, _ = load_snapshot(tmp_path / "run" / "final")
+    assert arrays["regret"].dtype == np.int32 and arrays["regret"].any()
+    assert len(arrays["strategy"]) == layout.slots_kept(1) and arrays["strategy"].any()

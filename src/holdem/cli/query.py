@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from holdem.cli.common import ArgumentParser, number, run_cli
 
 if TYPE_CHECKING:
-    from holdem.eval.blueprint import Blueprint
+    from holdem.eval.blueprint import Blueprint, MappedBlueprint
     from holdem.game.spec import GameSpec
 
 STREET_NAMES = ("preflop", "flop", "turn", "river")
@@ -69,7 +69,7 @@ def hand_class_combo(spec: GameSpec, text: str) -> str | None:
     return f"{hi}{top}{lo}{top if kind == 's' else second}"
 
 
-def describe_spot(bp: Blueprint, hand: str, board: str, history: str, position: int | None = None,
+def describe_spot(bp: Blueprint | MappedBlueprint, hand: str, board: str, history: str, position: int | None = None,
                   which: str = "average") -> dict[str, Any]:
     """The infoset of ``hand``/``board`` after ``history`` and its action probabilities, as a dict."""
     from holdem.report.spots import find_spot
@@ -98,7 +98,7 @@ def describe_spot(bp: Blueprint, hand: str, board: str, history: str, position: 
     row, _ = infoset.row_of(problem, "".join(hole), "".join(cards), history)
     bucket = row - int(problem.layout.row_base[node])
     label_hole, label_board = problem.abstraction.bucket_cards(street, bucket)
-    probs = (bp.average if which == "average" else bp.current)[problem.layout.slots(node, bucket)]
+    probs = bp.node_probs(node, [bucket], which)[0]
     contrib = [int(x) for x in tree.contrib[node]]
     pot = sum(contrib)
     bet = max(contrib)
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     def go() -> int:
-        from holdem.eval.blueprint import load_blueprint, map_blueprint
+        from holdem.eval.blueprint import map_blueprint
 
         if args.grid:
             from holdem.report.site import grid_spot, parse_spot_board
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not args.hand:
             raise ValueError("--hand: required (or --grid for every hand)")
-        bp = load_blueprint(args.policy)
+        bp = map_blueprint(args.policy)  # reads only the slots of the spot (a six-max blueprint is GiBs)
         spot = describe_spot(bp, args.hand, args.board, args.history, args.position,
                              "current" if args.current else "average")
         print(f"infoset   {spot['infoset']}")

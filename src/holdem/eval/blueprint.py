@@ -38,6 +38,11 @@ class Blueprint:
         probs = (self.average if which == "average" else self.current)[self.problem.layout.row_slots(row)]
         return dict(zip(infoset.action_labels(self.problem, node), map(float, probs)))
 
+    def node_probs(self, node: int, buckets: np.ndarray, which: str = "average") -> np.ndarray:
+        """The policy of ``buckets`` at ``node``, ``[len(buckets), actions]``."""
+        table = self.average if which == "average" else self.current
+        return table[self.problem.layout.slots(node, np.asarray(buckets, dtype=np.int64))]
+
     def policy_dict(self, which: str = "average") -> dict[str, dict[str, float]]:
         """{infoset key: {action: probability}} for every row (small games)."""
         table = self.average if which == "average" else self.current
@@ -92,20 +97,20 @@ class MappedBlueprint:
     iteration: int
     path: Path
     meta: dict[str, Any]
-    _full: np.ndarray | None = None  # pluribus averaging: the whole blueprint, made once
 
     def node_probs(self, node: int, buckets: np.ndarray, which: str = "average") -> np.ndarray:
         """The policy (``average`` = the blueprint, or ``current``) of ``buckets`` at ``node``,
-        ``[len(buckets), actions]``: exactly what :func:`load_blueprint` gives for them."""
+        ``[len(buckets), actions]``: what :func:`load_blueprint` gives for them, reading only
+        their slots (and for pluribus runs only those of the current-strategy files)."""
         layout = self.problem.layout
         slots = layout.slots(node, np.asarray(buckets, dtype=np.int64))
-        if which == "average" and self.config.solver.average == "pluribus":
-            if self._full is None:  # later rounds come from the current-strategy snapshots
-                self._full = current_snapshots.blueprint_policy(self.config, layout, run_dir_of(self.path),
-                                                                self.iteration, np.asarray(self.strategy),
-                                                                np.asarray(self.regret))
-            return self._full[slots]
-        table = self.strategy if which == "average" else self.regret
+        if which != "average":
+            table = self.regret
+        elif self.config.solver.average == "pluribus" and int(self.problem.tree.street[node]) > 0:
+            return normalise_block(current_snapshots.later_weights(layout, run_dir_of(self.path), self.iteration,
+                                                                   self.regret, slots))
+        else:
+            table = self.strategy
         return normalise_block(np.asarray(table[slots.ravel()]).reshape(slots.shape))
 
 

@@ -215,6 +215,7 @@ def slots_from_rows(layout: TableLayout, table: np.ndarray, streets: int | None 
         raise ValueError(f"a row-layout table of this game is {(layout.num_rows, layout.max_actions)}, "
                          f"not {table.shape}")
     length = layout.slots_kept(len(layout.num_buckets) if streets is None else streets)
-    out = np.zeros(length, dtype=table.dtype)
-    _rows_to_slots(layout.node_info, layout.num_buckets, np.ascontiguousarray(table), length, out)
-    return out
+    work = np.float32 if table.dtype == np.float16 else table.dtype  # (numba has no float16; exact)
+    out = np.zeros(length, dtype=work)
+    _rows_to_slots(layout.node_info, layout.num_buckets, np.ascontiguousarray(table, dtype=work), length, out)
+    return out.astype(table.dtype, copy=False)

@@ -1,28 +1,19 @@
 """The ``--csv`` table: one row per process per interval, flushed as it is written.
 
 Owns the column list :data:`CSV_FIELDS` (the file's header, in this order) and the
-formatting of a row from a process sample, the machine's CPU%, the run's state and the bytes in use
-in /dev/shm (the shared tables, counted in no process's USS).
+formatting of a row from a process sample, the machine's CPU%, the run's state, each
+process's private memory and the bytes in use in /dev/shm (the shared tables).
 """
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 from holdem.monitor.run_files import RunState
-from holdem.monitor.sampling import ProcSample
+from holdem.monitor.sampling import ProcSample, shm_used
 
 CSV_FIELDS = ["time", "elapsed_s", "pid", "role", "state", "cpu_percent", "rss_bytes", "uss_bytes", "uss_exact",
-              "machine_cpu_percent", "iteration", "iterations_per_s", "run_status", "shm_bytes"]
-
-
-def _shm_used() -> int | str:
-    """Bytes in use in /dev/shm ('' where there is none)."""
-    try:
-        return shutil.disk_usage("/dev/shm").used
-    except OSError:
-        return ""
+              "machine_cpu_percent", "iteration", "iterations_per_s", "run_status", "private_bytes", "shm_bytes"]
 
 
 class CsvLog:
@@ -53,7 +44,7 @@ class CsvLog:
         """One row per sampled process at time now (start: when monitoring began)."""
         if self.file is None and (self.wait_for is None or self.wait_for.is_dir()):
             self._open()
-        shm = _shm_used()  # the shared tables: in no process's USS, in every worker's RSS
+        shm = shm_used()
         for r in rows:
             row = {"time": f"{now:.3f}", "elapsed_s": f"{now - start:.3f}", "pid": r.pid,
                                   "role": r.role, "state": r.state, "cpu_percent": f"{r.cpu:.1f}",
@@ -61,7 +52,7 @@ class CsvLog:
                                   "machine_cpu_percent": f"{machine:.1f}",
                                   "iteration": "" if run.iteration is None else run.iteration,
                                   "iterations_per_s": "" if run.iterations_per_s is None else run.iterations_per_s,
-                                  "run_status": run.status or "", "shm_bytes": shm}
+                                  "run_status": run.status or "", "private_bytes": r.private, "shm_bytes": shm}
             if self.writer is None:
                 self.pending.append(row)
             else:

@@ -66,6 +66,9 @@ class Display:
         w(f"  peak total: RSS {s['peak_rss_total_bytes'] / 2**20:.1f} MiB, {uss} "
           f"{s['peak_uss_total_bytes'] / 2**20:.1f} MiB; mean machine CPU "
           + ("-" if s["mean_machine_cpu"] is None else f"{s['mean_machine_cpu']:.0f}%") + "\n")
+        if s.get("peak_footprint_bytes"):
+            w(f"  peak footprint (private memory of the processes + /dev/shm): "
+              f"{s['peak_footprint_bytes'] / 2**20:.1f} MiB\n")
         if s["iteration"] is not None:
             rate = "-" if s["mean_iterations_per_s"] is None else f"{s['mean_iterations_per_s']:,.0f}"
             w(f"  iterations: {s['iteration']:,} (mean {rate} it/s)\n")

@@ -7,6 +7,7 @@ coordinator's workers (its direct children, less multiprocessing's helpers).
 """
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ class ProcSample:
     rss: int
     uss: int
     uss_exact: bool
+    private: int = 0  # RSS less the pages that can be shared (files, /dev/shm): counted once per process
 
 
 def _is_helper(proc: psutil.Process) -> bool:
@@ -82,9 +84,20 @@ class Sampler:
                     info = proc.memory_full_info()
                     rss, uss, exact = info.rss, info.uss, True
                 except psutil.AccessDenied:
-                    rss = proc.memory_info().rss
+                    info = proc.memory_info()
+                    rss = info.rss
                     uss, exact = rss, False
+                private = rss - getattr(info, "shared", 0)
         except psutil.Error:  # gone (or a zombie) since it was listed
             self.procs.pop(pid, None)
             return None
-        return ProcSample(pid, role, state, cpu, fresh, rss, uss, exact)
+        return ProcSample(pid, role, state, cpu, fresh, rss, uss, exact, private)
+
+
+def shm_used() -> int:
+    """Bytes in use in /dev/shm (0 where there is none): shared tables are in no process's
+    private memory and in the RSS of every process that touched them."""
+    try:
+        return shutil.disk_usage("/dev/shm").used
+    except OSError:
+        return 0

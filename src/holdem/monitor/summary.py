@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from holdem.monitor.run_files import RunState
-from holdem.monitor.sampling import ProcSample
+from holdem.monitor.sampling import ProcSample, shm_used
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Totals:
         self.rates: list[float] = []
         self.peak_rss_total = 0
         self.peak_uss_total = 0
+        self.peak_footprint = 0  # private memory of every process + /dev/shm: what the run takes
         self.uss_exact = True
         self.samples = 0
 
@@ -48,6 +49,7 @@ class Totals:
         uss_total = sum(r.uss for r in rows)
         self.peak_rss_total = max(self.peak_rss_total, rss_total)
         self.peak_uss_total = max(self.peak_uss_total, uss_total)
+        self.peak_footprint = max(self.peak_footprint, sum(r.private for r in rows) + shm_used())
         for r in rows:
             st = self.stats.setdefault(r.pid, ProcStats(r.role))
             if not r.cpu_fresh:
@@ -73,5 +75,6 @@ class Totals:
                 "mean_machine_cpu": (round(sum(self.machine_cpu) / len(self.machine_cpu), 1)
                                      if self.machine_cpu else None),
                 "peak_rss_total_bytes": self.peak_rss_total, "peak_uss_total_bytes": self.peak_uss_total,
+                "peak_footprint_bytes": self.peak_footprint,
                 "uss_exact": self.uss_exact, "processes": procs,
                 "stall": bool(stalls), "stalls": stalls}

@@ -79,3 +79,24 @@ def blueprint_policy(cfg: RunConfig, layout: TableLayout, run_dir: Path | None, 
             raise SnapshotError(f"{path}: current-strategy snapshot of shape {snap.shape}, the game needs {total.shape}")
         total += snap
     return pluribus_policy(layout, strategy, total / len(files))
+
+
+def later_weights(layout: TableLayout, run_dir: Path | None, iteration: int, regret: np.ndarray,
+                  slots: np.ndarray) -> np.ndarray:
+    """The later rounds' blueprint weights at ``slots`` only (``[..., actions]``): the mean of
+    the snapshot files up to ``iteration`` read through memory maps, or the regrets (current
+    strategy) while there is none. What :func:`blueprint_policy` gives there, for the cost
+    of the slots asked for."""
+    files = listed(run_dir, iteration) if run_dir is not None else []
+    if not files:
+        return np.asarray(regret[slots.ravel()], dtype=np.float64).reshape(slots.shape)
+    total = np.zeros(slots.shape)
+    for path in files:
+        snap = np.load(path, mmap_mode="r", allow_pickle=False)
+        if snap.ndim == 2 and snap.shape == (layout.num_rows, layout.max_actions):
+            snap = slots_from_rows(layout, np.asarray(snap))  # written by a holdem of the row layout
+        if snap.shape != (layout.num_slots,):
+            raise SnapshotError(f"{path}: current-strategy snapshot of shape {snap.shape}, the game needs "
+                                f"({layout.num_slots},)")
+        total += np.asarray(snap[slots.ravel()], dtype=np.float64).reshape(slots.shape)
+    return total / len(files)

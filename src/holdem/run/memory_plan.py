@@ -162,9 +162,9 @@ def refusal(p: MemoryPlan, memory: int, shm: int) -> str | None:
 
 
 def fitting(p: MemoryPlan, memory: int, shm: int) -> MemoryPlan:
-    """``p``, or without the snapshot copy when only that does not fit (snapshots are then
-    written with the workers waiting): the plan the run follows."""
-    if p.snapshot_copy and refusal(p, memory, shm) and not refusal(replace(p, snapshot_copy=0), memory, shm):
+    """``p``, or without the snapshot copy when ``p`` does not fit (snapshots are then
+    written with the workers waiting): the plan the run follows, or the least it needs."""
+    if p.snapshot_copy and refusal(p, memory, shm):
         return replace(p, snapshot_copy=0)
     return p
 
