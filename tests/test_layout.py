@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from holdem.config import load_config
-from holdem.mccfr.best_response import deal_table, exploitability
+from holdem.mccfr.best_response import exploitability
 from holdem.mccfr.external_sampling import INT32_MAX, discount
 from holdem.mccfr.layout import slots_from_rows
 from holdem.mccfr.policy import average_policy
