@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     def go() -> int:
+        from holdem.core.progress import format_bytes
         from holdem.eval.blueprint import map_blueprint
         from holdem.report.site import build_report, check_report_dir, parse_board, write_site
         from holdem.run.directory import is_run_dir, resolve_snapshot, run_dir_of
@@ -55,18 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         write_site(report, out, args.png)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         print(f"report: {out / 'index.html'}  ({len(report['spots'])} spots, {time.time() - start:.1f}s, "
-              f"peak memory {_size(peak)}; tables {_size(report['summary']['table_bytes'])} on disk, mapped)")
+              f"peak memory {format_bytes(peak)}; tables {format_bytes(report['summary']['table_bytes'])} on disk, mapped)")
         return 0
 
     return run_cli(go)
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:,.1f} {unit}"
-        n /= 1024
-    return str(n)
 
 
 if __name__ == "__main__":

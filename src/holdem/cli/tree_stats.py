@@ -30,18 +30,22 @@ def main(argv: list[str] | None = None) -> int:
 
     def go() -> int:
         from holdem.abstraction.card_abstraction import bucket_counts
-        from holdem.config import load_config
+        from holdem.config import load_config, with_train_overrides
         from holdem.core.inputs import InputError
         from holdem.game.tree import build_tree
         from holdem.mccfr.external_sampling import table_specs
         from holdem.mccfr.layout import build_layout
-        from holdem.run.memory_plan import available, bucket_bytes, fitting, human, plan, refusal
+        from holdem.core.progress import format_bytes as size
+        from holdem.run.memory_plan import available, bucket_bytes, fitting, plan, refusal
         from holdem.runtime.coordinator import resolve_workers
+        from holdem.runtime.engine import worker_processes
 
         cfg = load_config(args.config)
         if args.workers is not None and args.workers < 0:
             raise InputError(f"--workers: invalid value {args.workers}: use 0 (one per core) or more")
-        workers = resolve_workers(cfg.train.num_workers if args.workers is None else args.workers)
+        if args.workers is not None:
+            cfg = with_train_overrides(cfg, num_workers=args.workers)
+        workers = resolve_workers(cfg.train.num_workers)
         started = time.perf_counter()
         tree = build_tree(cfg.game)
         build_s = time.perf_counter() - started
@@ -62,31 +66,31 @@ def main(argv: list[str] | None = None) -> int:
             strat = slots[s] * 8 if s < params.average_streets else 0
             counters = rows[s] * 8 if cfg.train.check_updates else 0
             print(f"{s:>6} {int(nodes[s]):>15,} {int(layout.num_buckets[s]):>8,} {int(rows[s]):>16,} "
-                  f"{int(slots[s]):>15,} {human(slots[s] * regret_size):>11} {human(strat):>11} {human(counters):>11}")
+                  f"{int(slots[s]):>15,} {size(slots[s] * regret_size):>11} {size(strat):>11} {size(counters):>11}")
         memory, shm = available()
-        mp = fitting(plan(cfg, tree, layout, bucket_bytes(cfg, layout.num_buckets), workers), memory, shm)
+        mp = fitting(plan(cfg, tree, layout, bucket_bytes(cfg, layout.num_buckets), worker_processes(cfg)), memory, shm)
         print(f"{'total':>6} {int(decision.sum()):>15,} {'':>8} {layout.num_rows:>16,} {layout.num_slots:>15,} "
-              f"{human(mp.regret):>11} {human(mp.strategy):>11} {human(mp.counters):>11}")
+              f"{size(mp.regret):>11} {size(mp.strategy):>11} {size(mp.counters):>11}")
         kept = "all streets" if params.average_streets >= tree.num_streets else "the first betting round only"
-        print(f"tables: {human(mp.tables)} (regret {np.dtype(specs['regret'][1]).name}; strategy sums float64 on "
+        print(f"tables: {size(mp.tables)} (regret {np.dtype(specs['regret'][1]).name}; strategy sums float64 on "
               f"{kept} (solver.average: {cfg.solver.average}); update counters "
               f"{'kept' if cfg.train.check_updates else 'only with train.check_updates'})")
         print(f"bytes per used action slot: {mp.bytes_per_slot:.2f}")
         row_layout = layout.num_rows * layout.max_actions * 12 + (layout.num_rows * 8 if cfg.train.check_updates else 0)
         print(f"  (the row layout before format 3: {row_layout / max(layout.num_slots, 1):.2f}, "
-              f"{human(row_layout)} of [{layout.num_rows:,} x {layout.max_actions}] float32 + float64 tables)")
-        print(f"memory plan, {workers} worker(s): peak {human(mp.peak)} = shared tables {human(mp.tables)} + "
-              f"scratch {human(mp.scratch)} + snapshot copy {human(mp.snapshot_copy)} + tree {human(mp.tree)}"
-              f"{' (+' + human(mp.tree_kernel) + ' shared)' if workers else ''} + buckets {human(mp.buckets)}"
-              f"{' (x2: shared)' if workers else ''} + processes {human(mp.workers)}; "
-              f"{human(mp.shared)} in /dev/shm")
-        if workers > 1 and not mp.snapshot_copy:
+              f"{size(row_layout)} of [{layout.num_rows:,} x {layout.max_actions}] float32 + float64 tables)")
+        print(f"memory plan, {workers} worker(s): peak {size(mp.peak)} = tables {size(mp.tables)} + "
+              f"scratch {size(mp.scratch)} + snapshot copy {size(mp.snapshot_copy)} + tree {size(mp.tree)}"
+              f"{' (+' + size(mp.tree_kernel) + ' shared)' if mp.num_workers else ''} + buckets {size(mp.buckets)}"
+              f"{' (x2: shared)' if mp.num_workers else ''} + processes {size(mp.workers)}; "
+              f"{size(mp.shared)} in /dev/shm")
+        if mp.num_workers and not mp.snapshot_copy:
             print("  (two copies of the tables do not fit: the workers wait while a snapshot is written)")
-        print(f"run directory: up to {human(mp.disk)} on disk ({cfg.train.keep_snapshots} kept snapshots, the one "
-              f"being written and final/ of {human(mp.tables)} each"
-              + (f", {cfg.solver.current_snapshots} current-strategy snapshots of {human(layout.num_slots * 2)}"
+        print(f"run directory: up to {size(mp.disk)} on disk ({cfg.train.keep_snapshots} kept snapshots, the one "
+              f"being written and final/ of {size(mp.tables)} each"
+              + (f", {cfg.solver.current_snapshots} current-strategy snapshots of {size(layout.num_slots * 2)}"
                  if cfg.solver.average == "pluribus" else "") + ")")
-        print(f"this machine: {human(memory)} memory available, {human(shm)} free in /dev/shm")
+        print(f"this machine: {size(memory)} memory available, {size(shm)} free in /dev/shm")
         why = refusal(mp, memory, shm)
         if why is not None:
             print(f"tree_stats: error: {args.config}: {why}", file=sys.stderr)

@@ -17,6 +17,15 @@ def format_eta(seconds: float) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
+def format_bytes(n: float) -> str:
+    """Bytes as B, KiB, MiB, GiB or TiB with one decimal (``1,536.0 B`` never: ``1.5 KiB``)."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:,.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
 class StatusLine:
     """One live line on ``stream``: rewritten on a terminal, printed every ``every`` s otherwise."""
 

@@ -175,11 +175,12 @@ def build_layout(tree: BettingTree, num_buckets: np.ndarray | list[int]) -> Tabl
     info[:, ROW_BASE] = row_base
     info[:, SLOT_BASE] = slot_base
     return TableLayout(info, np.ascontiguousarray(tree.contrib), np.ascontiguousarray(tree.edge_child),
-                       num_buckets, street_rows, street_slots, tree.max_actions, _max_depth(tree.parent, decision))
+                       num_buckets, street_rows, street_slots, tree.max_actions, _depths(tree.parent, decision) + 1)
 
 
 @njit(cache=True)
 def _depths(parent: np.ndarray, decision: np.ndarray) -> int:
+    """The most decision nodes above any node (the kernel's stack depth, less one)."""
     depth = np.zeros(len(parent), dtype=np.int64)
     for node in range(1, len(parent)):  # preorder: a parent comes before its children
         par = parent[node]
@@ -187,25 +188,34 @@ def _depths(parent: np.ndarray, decision: np.ndarray) -> int:
     return int(depth.max()) if len(parent) else 0
 
 
-def _max_depth(parent: np.ndarray, decision: np.ndarray) -> int:
-    return _depths(parent, decision) + 1
+def _row_layout_base(layout: TableLayout) -> np.ndarray:
+    """Each node's first row in the row layout, which numbered rows in node preorder (-1 at
+    terminals)."""
+    decision = layout.node_info[:, PLAYER] >= 0
+    counts = np.where(decision, layout.num_buckets[layout.node_info[:, STREET]], 0)
+    return np.where(decision, np.cumsum(counts) - counts, -1)
+
+
+def rows_from_row_layout(layout: TableLayout, per_row: np.ndarray) -> np.ndarray:
+    """A per-row array of the row layout (e.g. update counters) in this layout's row order."""
+    old = _row_layout_base(layout)
+    nodes = layout.decision_nodes()
+    counts = layout.num_buckets[layout.node_info[nodes, STREET]]
+    first = np.repeat(old[nodes] - (np.cumsum(counts) - counts), counts)  # old row - new row, per new row
+    return per_row[np.arange(layout.num_rows) + first]
 
 
 @njit(cache=True)
-def _rows_to_slots(node_info: np.ndarray, num_buckets: np.ndarray, table: np.ndarray, length: int,
-                   out: np.ndarray) -> None:
-    old_row = 0  # the row layout numbered rows in node preorder
+def _rows_to_slots(node_info: np.ndarray, num_buckets: np.ndarray, old_base: np.ndarray, table: np.ndarray,
+                   length: int, out: np.ndarray) -> None:
     for node in range(node_info.shape[0]):
-        if node_info[node, PLAYER] < 0:
+        base = node_info[node, SLOT_BASE]
+        if base < 0 or base >= length:
             continue
         n = node_info[node, NUM_ACTIONS]
-        nb = num_buckets[node_info[node, STREET]]
-        base = node_info[node, SLOT_BASE]
-        if base < length:
-            for b in range(nb):
-                for a in range(n):
-                    out[base + b * n + a] = table[old_row + b, a]
-        old_row += nb
+        for b in range(num_buckets[node_info[node, STREET]]):
+            for a in range(n):
+                out[base + b * n + a] = table[old_base[node] + b, a]
 
 
 def slots_from_rows(layout: TableLayout, table: np.ndarray, streets: int | None = None) -> np.ndarray:
@@ -217,5 +227,6 @@ def slots_from_rows(layout: TableLayout, table: np.ndarray, streets: int | None 
     length = layout.slots_kept(len(layout.num_buckets) if streets is None else streets)
     work = np.float32 if table.dtype == np.float16 else table.dtype  # (numba has no float16; exact)
     out = np.zeros(length, dtype=work)
-    _rows_to_slots(layout.node_info, layout.num_buckets, np.ascontiguousarray(table, dtype=work), length, out)
+    _rows_to_slots(layout.node_info, layout.num_buckets, _row_layout_base(layout),
+                   np.ascontiguousarray(table, dtype=work), length, out)
     return out.astype(table.dtype, copy=False)

@@ -60,6 +60,18 @@ def listed(run_dir: Path, up_to: int) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
+def read(path: Path, layout: TableLayout) -> np.ndarray:
+    """One current-strategy file as flat slots, memory-mapped (files of the row layout,
+    ``[rows, max_actions]``, converted); SnapshotError when it is not of this game."""
+    snap = np.load(path, mmap_mode="r", allow_pickle=False)
+    if snap.ndim == 2 and snap.shape == (layout.num_rows, layout.max_actions):
+        snap = slots_from_rows(layout, np.asarray(snap))  # written by a holdem of the row layout
+    if snap.shape != (layout.num_slots,):
+        raise SnapshotError(f"{path}: current-strategy snapshot of shape {snap.shape}, the game needs "
+                            f"({layout.num_slots},)")
+    return snap
+
+
 def blueprint_policy(cfg: RunConfig, layout: TableLayout, run_dir: Path | None, iteration: int,
                      strategy: np.ndarray, regret: np.ndarray) -> np.ndarray:
     """The policy a run plays at ``iteration``: the average strategy, or for ``pluribus`` runs
@@ -72,12 +84,7 @@ def blueprint_policy(cfg: RunConfig, layout: TableLayout, run_dir: Path | None, 
         return pluribus_policy(layout, strategy, current_policy(layout, regret))
     total = np.zeros(layout.num_slots)
     for path in files:
-        snap = np.load(path, allow_pickle=False)
-        if snap.ndim == 2 and snap.shape == (layout.num_rows, layout.max_actions):
-            snap = slots_from_rows(layout, snap)  # written by a holdem of the row layout
-        if snap.shape != total.shape:
-            raise SnapshotError(f"{path}: current-strategy snapshot of shape {snap.shape}, the game needs {total.shape}")
-        total += snap
+        total += read(path, layout)
     return pluribus_policy(layout, strategy, total / len(files))
 
 
@@ -92,11 +99,5 @@ def later_weights(layout: TableLayout, run_dir: Path | None, iteration: int, reg
         return np.asarray(regret[slots.ravel()], dtype=np.float64).reshape(slots.shape)
     total = np.zeros(slots.shape)
     for path in files:
-        snap = np.load(path, mmap_mode="r", allow_pickle=False)
-        if snap.ndim == 2 and snap.shape == (layout.num_rows, layout.max_actions):
-            snap = slots_from_rows(layout, np.asarray(snap))  # written by a holdem of the row layout
-        if snap.shape != (layout.num_slots,):
-            raise SnapshotError(f"{path}: current-strategy snapshot of shape {snap.shape}, the game needs "
-                                f"({layout.num_slots},)")
-        total += np.asarray(snap[slots.ravel()], dtype=np.float64).reshape(slots.shape)
+        total += np.asarray(read(path, layout)[slots.ravel()], dtype=np.float64).reshape(slots.shape)
     return total / len(files)

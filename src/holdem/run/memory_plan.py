@@ -27,6 +27,7 @@ import numpy as np
 from holdem.abstraction.isomorphism import NUM_INDICES
 from holdem.config import RunConfig
 from holdem.core.inputs import InputError
+from holdem.core.progress import format_bytes
 from holdem.game.tree import BettingTree
 from holdem.mccfr.external_sampling import table_specs
 from holdem.mccfr.layout import TableLayout
@@ -83,11 +84,9 @@ class MemoryPlan:
 
 def plan(cfg: RunConfig, tree: BettingTree, layout: TableLayout, bucket_bytes: int, num_workers: int) -> MemoryPlan:
     """The memory plan of training ``cfg`` (its betting tree, layout, and card abstraction
-    tables of ``bucket_bytes``) with ``num_workers`` workers (one runs the kernel in the
-    trainer's own process, more run worker processes on shared tables)."""
+    tables of ``bucket_bytes``) with ``num_workers`` worker processes on shared tables (0:
+    the kernel in the trainer's own process; :func:`holdem.runtime.engine.worker_processes`)."""
     from holdem.runtime.worker import DISCOUNT_CHUNK
-
-    num_workers = 0 if num_workers <= 1 else num_workers  # worker processes
 
     params = cfg.solver.params(cfg.game)
     specs = table_specs(layout, params, cfg.train.check_updates)
@@ -138,25 +137,17 @@ def available() -> tuple[int, int]:
     return memory, shm
 
 
-def human(n: float) -> str:
-    """Bytes as B/KiB/MiB/GiB/TiB with one decimal."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:,.1f} {unit}"
-        n /= 1024
-    return str(n)
-
-
 def refusal(p: MemoryPlan, memory: int, shm: int) -> str | None:
     """The one-line refusal of a plan that does not fit ``memory`` and ``shm``, or None."""
     advice = ("fewer buckets, raise sizes or max_raises (configs/nlhe-6max.yaml explains its choice), "
               "solver.average: pluribus (strategy sums for the first round only), solver.regret_dtype: int32")
+    b = format_bytes
     if p.peak > memory:
-        return (f"the run needs {human(p.peak)} at its peak (tables {human(p.tables)}, snapshot copy "
-                f"{human(p.snapshot_copy)}, tree {human(p.tree)}, buckets {human(p.buckets)}, processes "
-                f"{human(p.workers)}) but {human(memory)} of memory is available: use {advice}")
+        return (f"the run needs {b(p.peak)} at its peak (tables {b(p.tables)}, snapshot copy {b(p.snapshot_copy)}, "
+                f"tree {b(p.tree)}, buckets {b(p.buckets)}, processes {b(p.workers)}) but {b(memory)} of memory "
+                f"is available: use {advice}")
     if p.shared > shm:
-        return (f"the run puts {human(p.shared)} in {SHM} but {human(shm)} is free there: enlarge it "
+        return (f"the run puts {b(p.shared)} in {SHM} but {b(shm)} is free there: enlarge it "
                 f"(mount -o remount,size=...), or use {advice}")
     return None
 

@@ -16,24 +16,12 @@ import numpy as np
 
 from holdem.config import RunConfig
 from holdem.mccfr.external_sampling import table_specs
-from holdem.mccfr.layout import ROW_BASE, STREET, TableLayout, slots_from_rows
+from holdem.mccfr.layout import rows_from_row_layout, slots_from_rows
 from holdem.mccfr.problem import Problem
 from holdem.run.snapshot import SnapshotError
 
 #: snapshot format whose tables are flat slots (:data:`holdem.run.snapshot.SNAPSHOT_VERSION`)
 SLOT_FORMAT = 3
-
-
-def old_row_of(layout: TableLayout) -> np.ndarray:
-    """For every row of this layout, its row in the row layout (rows in node preorder)."""
-    nodes = np.flatnonzero(layout.node_info[:, ROW_BASE] >= 0)  # node preorder
-    counts = layout.num_buckets[layout.node_info[nodes, STREET]]
-    old_base = np.cumsum(counts) - counts
-    out = np.empty(layout.num_rows, dtype=np.int64)
-    for node, base, count in zip(nodes, old_base, counts):
-        new = int(layout.node_info[node, ROW_BASE])
-        out[new:new + count] = np.arange(base, base + count)
-    return out
 
 
 def checked_tables(problem: Problem, cfg: RunConfig, arrays: dict[str, np.ndarray], meta: dict[str, Any],
@@ -62,7 +50,7 @@ def checked_tables(problem: Problem, cfg: RunConfig, arrays: dict[str, np.ndarra
                 raise SnapshotError(f"{tables}: float32 regrets of a format {meta.get('version')} snapshot, the "
                                     "config asks for solver.regret_dtype int32: resume with float32 or retrain")
             if name == "updates":
-                got = np.asarray(got)[old_row_of(layout)]
+                got = rows_from_row_layout(layout, np.asarray(got))
             else:
                 got = slots_from_rows(layout, np.asarray(got), params.average_streets if name == "strategy" else None)
         if got.shape != (length,) or got.dtype != dtype:

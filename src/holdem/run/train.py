@@ -24,7 +24,7 @@ from holdem.run.signals import StopFlag
 from holdem.run.snapshot import TABLES, SnapshotError, load_snapshot, read_meta, require_fields
 from holdem.run.table_format import checked_tables
 from holdem.runtime.coordinator import WorkerFailure, resolve_workers
-from holdem.runtime.engine import make_engine
+from holdem.runtime.engine import make_engine, worker_processes
 
 #: the config sections a resume must keep: they define the tables and what fills them
 FIXED_SECTIONS = ("game", "abstraction", "solver")
@@ -99,8 +99,7 @@ def train(cfg: RunConfig, logdir: Path | None = None, resume_from: Path | None =
         check_cluster(cfg)  # Ray installed, the cluster answers and has the nodes
     else:
         check_workers(resolve_workers(cfg.train.num_workers), force_workers)
-        unfinished = bool((meta or {}).get("unfinished"))  # a one-worker resume of pending pieces uses a worker
-        memory = check_fits(problem, cfg, max(resolve_workers(cfg.train.num_workers), 2 if unfinished else 1))
+        memory = check_fits(problem, cfg, worker_processes(cfg, meta))
         background = bool(memory.snapshot_copy) or not memory.num_workers
         if not background:
             notes = [*notes, "two copies of the tables do not fit in memory: the workers wait while a snapshot "

@@ -91,16 +91,24 @@ class LocalEngine:
         """Nothing to release."""
 
 
+def worker_processes(cfg: RunConfig, resumed: dict[str, Any] | None = None) -> int:
+    """Worker processes a local run of ``cfg`` starts: 0 when one worker runs the kernel in
+    this process (deterministic), else one per worker; a one-worker resume of a snapshot with
+    pending pieces needs the coordinator (only it runs those), so one process."""
+    from holdem.runtime.coordinator import resolve_workers
+
+    workers = resolve_workers(cfg.train.num_workers)
+    return 0 if workers == 1 and not (resumed or {}).get("unfinished") else workers
+
+
 def make_engine(problem: Problem, cfg: RunConfig, resumed: dict[str, Any] | None = None) -> Engine:
     """The multi-node engine for ``backend: ray``; else in-process for one worker
     (deterministic), the shared-memory coordinator for more, or for one when the snapshot
     to resume has pending pieces (only the coordinator runs those)."""
-    from holdem.runtime.coordinator import ParallelEngine, resolve_workers
+    from holdem.runtime.coordinator import ParallelEngine
 
     if cfg.train.backend == "ray":
         from holdem.runtime.cluster import ClusterEngine
         return ClusterEngine(problem, cfg)
-    workers = resolve_workers(cfg.train.num_workers)
-    if workers == 1 and not (resumed or {}).get("unfinished"):
-        return LocalEngine(problem, cfg)
-    return ParallelEngine(problem, cfg, workers)
+    processes = worker_processes(cfg, resumed)
+    return LocalEngine(problem, cfg) if processes == 0 else ParallelEngine(problem, cfg, processes)
