@@ -15,7 +15,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 # lowest first; packages on one rank may not import each other
 LAYERS: list[set[str]] = [
     {"core"}, {"game"}, {"abstraction"}, {"mccfr"}, {"config"}, {"runtime"}, {"run"},
-    {"eval", "monitor"}, {"report"}, {"cli"},
+    {"eval", "monitor"}, {"search"}, {"report"}, {"cli"},
 ]
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
 

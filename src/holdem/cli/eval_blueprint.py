@@ -125,8 +125,10 @@ def phh_names(iteration: int, vs: list[str], lbr: list[str]) -> list[str]:
 
 
 def evaluate_real_game(path: Path, vs: list[str], lbr: list[str], deals: int, lbr_deals: int, seed: int,
-                       aivat: bool, phh_dir: Path | None, force: bool = False) -> dict[str, Any]:
-    """Real-game matches against ``vs`` and LBR in the settings ``lbr`` (module docstring)."""
+                       aivat: bool, phh_dir: Path | None, force: bool = False,
+                       search: Any = None) -> dict[str, Any]:
+    """Real-game matches against ``vs`` and LBR in the settings ``lbr`` (module docstring);
+    with a ``search`` config the evaluated agent is the blueprint with search."""
     from contextlib import ExitStack
 
     from holdem.eval.agents import BlueprintStrategy, make_strategy
@@ -136,9 +138,15 @@ def evaluate_real_game(path: Path, vs: list[str], lbr: list[str], deals: int, lb
 
     bp = load_blueprint(path)
     spec = bp.problem.spec
-    me = BlueprintStrategy(bp, "blueprint")
+    if search is not None:
+        from holdem.search.agent import SearchStrategy
+
+        me = SearchStrategy(bp, search, "search")
+    else:
+        me = BlueprintStrategy(bp, "blueprint")
     n = spec.num_players
-    result: dict[str, Any] = {"snapshot": str(bp.path), "iteration": bp.iteration, "game": spec.name}
+    result: dict[str, Any] = {"snapshot": str(bp.path), "iteration": bp.iteration, "game": spec.name,
+                              "agent": me.name}
     files = iter(phh_names(bp.iteration, vs, lbr))
     with ExitStack() as stack:
         def writer():
@@ -272,6 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lbr-bets", default="1.0",
                    help="--lbr-tree's bet sizes as pot fractions, each mapped to the nearest raise of the tree; "
                    "all-in is always tried (default 1.0)")
+    p.add_argument("--agent", choices=("blueprint", "search"), default="blueprint",
+                   help="the agent evaluated in --vs matches: the blueprint alone, or with depth-limited search")
+    p.add_argument("--search-config", type=Path, metavar="YAML",
+                   help="search settings (keys of holdem.search.config.SearchConfig), with --agent search")
+    p.add_argument("--search-time", type=number(low=0, high=3600), metavar="SEC",
+                   help="seconds per search (overrides the config's time_budget)")
     p.add_argument("--seed", type=number(integer=True, low=0), default=0,
                    help="seed of the deals (the same for every snapshot; default 0)")
     p.add_argument("--threads", type=number(integer=True, low=1, high=1024), default=1,
@@ -331,6 +345,21 @@ def main(argv: list[str] | None = None) -> int:
             if args.lbr and head.problem.spec.num_players != 2:
                 raise ValueError(f"--lbr: {args.policy}: LBR is heads-up only; game {head.problem.spec.name!r} has "
                                  f"{head.problem.spec.num_players} players")
+        search = None
+        if args.agent == "search" or args.search_config is not None or args.search_time is not None:
+            from holdem.search.config import load_search_config
+
+            if args.agent != "search":
+                raise ValueError("--search-config/--search-time: give --agent search too")
+            if not args.vs:
+                raise ValueError("--agent search: give --vs AGENT (the search agent plays real-game matches; "
+                                 "LBR and the in-tree evaluations read a fixed strategy)")
+            if args.lbr:
+                raise ValueError("--agent search with --lbr: not supported (LBR reads the opponent's strategy "
+                                 "for its whole range at every decision, a search per LBR decision)")
+            search = load_search_config(args.search_config, args.search_time)
+            if head.problem.spec.num_players != 2:
+                raise ValueError(f"--agent search: {args.policy}: search is heads-up only")
         if args.aivat and not real:
             raise ValueError("--aivat: give --vs or --lbr too (AIVAT corrects their estimates)")
         if args.phh is not None:
@@ -362,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
             if real:
                 try:
                     r.update(evaluate_real_game(path, args.vs, args.lbr, args.hands, args.lbr_hands, args.seed,
-                                                args.aivat, args.phh, args.force))
+                                                args.aivat, args.phh, args.force, search))
                 except Interrupted as stop:
                     r.update(stop.args[0])
                     interrupted = True

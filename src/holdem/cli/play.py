@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, TextIO
+from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 import numpy as np
 
@@ -111,8 +111,9 @@ class Session:
     """One terminal session: deals hands, asks the user, plays the bot, keeps the score."""
 
     def __init__(self, bp: Blueprint, seed: int, seat: str, inp: TextIO, out: TextIO,
-                 on_hand: Callable[[HandRecord], None] | None = None):
+                 on_hand: Callable[[HandRecord], None] | None = None, search: Any = None):
         spec = bp.problem.spec
+        self.search = search  # a holdem.search.agent.SearchAgent: the bot searches from its street on
         if spec.num_players != 2:
             raise ValueError(f"play is heads-up only; {bp.path} is a {spec.num_players}-player game")
         self.bp = bp
@@ -218,6 +219,11 @@ class Session:
         self.say(f"your cards: {holes[user]}")
         state = initial_state(spec)
         hand = AbstractHand(self.bp.problem, self.rng)
+        if self.search is not None:
+            from holdem.core.cards import parse_cards
+
+            self.search.start_hand(bot, tuple(parse_cards(holes[bot])), self.rng)
+            board_ids = tuple(parse_cards("".join(full_board)))
         betting = ""
         decisions: list[Decision] = []
         street = 0
@@ -238,9 +244,14 @@ class Session:
                     odds = ", ".join(f"{label} p={q:.2f}" for label, q in probs.items())
                     self.say(f"  (off its tree: the bot reads it as {self.bp.problem.tree.action_label(edge)}; "
                              f"translation {odds})")
+            elif self.search is not None:
+                action, _ = self.search.act(state, board_ids[:ends[street]])
+                self.say(f"bot {describe(action, state)}")
             else:
                 action = self.bot_action(state, hand, holes[bot], board)
                 self.say(f"bot {describe(action, state)}")
+            if self.search is not None:
+                self.search.observe(state, action)
             decisions.append(Decision(state.to_act, action))
             state = state.apply(action)
             betting += action.label
@@ -290,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="your seat: 0 (small blind, button), 1 (big blind) or alternate (default)")
     p.add_argument("--phh", type=Path, metavar="FILE", help="write the session's hands as PHH hand histories (.phhs)")
     p.add_argument("--force", action="store_true", help="overwrite an existing --phh file")
+    p.add_argument("--search", action="store_true", help="the bot searches (depth-limited, from the flop on)")
+    p.add_argument("--search-config", type=Path, metavar="YAML", help="search settings, with --search")
     args = p.parse_args(argv)
 
     def go() -> int:
@@ -300,16 +313,30 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"--hands: invalid value {args.hands}: play at least one hand")
         if args.phh is not None:
             check_output(args.phh, args.force, "--phh")
+        if args.search_config is not None and not args.search:
+            raise ValueError("--search-config: give --search too")
+        search = None
+        if args.search:
+            from holdem.search.config import load_search_config
+
+            search_config = load_search_config(args.search_config)
         bp = load_blueprint(args.policy)
+        if args.search:
+            from holdem.search.agent import SearchStrategy
+
+            try:
+                search = SearchStrategy(bp, search_config).make_agent()
+            except ValueError as err:
+                raise ValueError(f"--search: {args.policy}: {err}") from None
         if args.phh is None:
-            return Session(bp, args.seed, args.seat, sys.stdin, sys.stdout).run(args.hands)
+            return Session(bp, args.seed, args.seat, sys.stdin, sys.stdout, search=search).run(args.hands)
         from holdem.eval.phh import PHHWriter, unsupported
 
         reason = unsupported(bp.problem.spec)
         if reason:
             raise ValueError(f"--phh: {reason}")
         with PHHWriter(args.phh, args.force, "--phh") as writer:
-            return Session(bp, args.seed, args.seat, sys.stdin, sys.stdout, writer.write).run(args.hands)
+            return Session(bp, args.seed, args.seat, sys.stdin, sys.stdout, writer.write, search).run(args.hands)
 
     return run_cli(go)
 

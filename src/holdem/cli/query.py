@@ -14,6 +14,11 @@ The history must follow the blueprint's betting tree (ACPC: ``f``, ``c``, ``r<ch
 streets separated by ``/``); ``--position`` checks that this seat is the one to act.
 Unknown or duplicate cards, an illegal or off-tree history, or a wrong board size print one
 line and exit with status 2.
+
+With ``--search`` (heads-up Hold'em) the history may use any legal sizes (ACPC ``r<chips>``):
+it shows the search agent's strategy at the spot (beliefs from the history, the round
+solved in real time, :mod:`holdem.search`) beside the blueprint's, the solve's time and
+iterations, and the opponent's range size at the round's start.
 """
 from __future__ import annotations
 
@@ -143,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--history", default="", help="ACPC betting so far, e.g. 'r6c/'")
     p.add_argument("--position", type=number(integer=True, low=0, high=5), help="seat to act (checked against the history)")
     p.add_argument("--current", action="store_true", help="show the current (regret-matching) strategy")
+    p.add_argument("--search", action="store_true", help="show the search agent's strategy beside the blueprint's")
+    p.add_argument("--search-config", type=Path, metavar="YAML", help="search settings, with --search")
     args = p.parse_args(argv)
 
     def go() -> int:
@@ -163,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not args.hand:
             raise ValueError("--hand: required (or --grid for every hand)")
+        if args.search_config is not None and not args.search:
+            raise ValueError("--search-config: give --search too")
+        if args.search:
+            return search_query(args)
         bp = map_blueprint(args.policy)  # reads only the slots of the spot (a six-max blueprint is GiBs)
         spot = describe_spot(bp, args.hand, args.board, args.history, args.position,
                              "current" if args.current else "average")
@@ -178,6 +189,50 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     return run_cli(go)
+
+
+def search_query(args: argparse.Namespace) -> int:
+    """``query --search``: the search's strategy at the spot, the blueprint's beside it."""
+    from holdem.core.cards import parse_cards
+    from holdem.eval.blueprint import load_blueprint
+    from holdem.search.agent import Searcher, search_spot
+    from holdem.search.config import load_search_config
+
+    if args.grid or args.current:
+        raise ValueError("--search: shows one hand's average-strategy spot; drop --grid/--current")
+    config = load_search_config(args.search_config)
+    bp = load_blueprint(args.policy)
+    try:
+        searcher = Searcher(bp, config)
+    except ValueError as err:
+        raise ValueError(f"--search: {args.policy}: {err}") from None
+    spec = bp.problem.spec
+    hole = tuple(parse_cards(" ".join(parse_spec_cards(spec, args.hand, "--hand"))))
+    board = tuple(parse_cards(" ".join(parse_spec_cards(spec, args.board, "--board")))) if args.board else ()
+    if len(hole) != 2:
+        raise ValueError(f"--hand: {args.hand!r} is {len(hole)} cards; give two, e.g. AhKs")
+    spot = search_spot(searcher, hole, board, args.history)
+    if args.position is not None and args.position != spot["seat"]:
+        raise ValueError(f"--position {args.position}: after {args.history!r} seat {spot['seat']} is to act")
+    print(f"to act    seat {spot['seat']}, {_street(spot['street'])}")
+    bp_actions, bp_probs = spot["blueprint"]
+    bp_of = {a.label: float(q) for a, q in zip(bp_actions, bp_probs)}
+    if "search" not in spot:
+        print(f"(the search starts on street {config.from_street}; the blueprint plays here)")
+        for label, q in bp_of.items():
+            print(f"{label:<10} {q:>10.4f}")
+        return 0
+    solve = spot["solve"]
+    print(f"search    {solve['iterations']} DCFR iterations in {solve['seconds']:.2f} s; subgame "
+          f"{solve['nodes']} nodes, {solve['leaves']} depth-limit leaves")
+    print(f"{'action':<10} {'search':>10} {'blueprint':>10}   (blueprint: its own real actions)")
+    actions, probs = spot["search"]
+    for a, q in zip(actions, probs):
+        other = bp_of.pop(a.label, None)
+        print(f"{a.label:<10} {q:>10.4f} {'' if other is None else f'{other:.4f}':>10}")
+    for label, q in bp_of.items():
+        print(f"{label:<10} {'':>10} {q:>10.4f}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -117,8 +117,8 @@ def rotation_match(spec: GameSpec, lone: Strategy, field_strategy: Strategy, dea
     n = spec.num_players
     if aivat and n != 2:
         raise ValueError("AIVAT is implemented for heads-up matches only")
-    lone_agent = StrategyAgent(lone)
-    field_agents = [StrategyAgent(field_strategy) for _ in range(n - 1)]
+    lone_agent = agent_of(lone)
+    field_agents = [agent_of(field_strategy) for _ in range(n - 1)]
     results = np.zeros(deals)
     corrected = np.zeros((2, deals))  # AIVAT, and with the chance terms only
 
@@ -150,6 +150,13 @@ def rotation_match(spec: GameSpec, lone: Strategy, field_strategy: Strategy, dea
     if aivat and done:
         out.aivat = aivat_summary(results[:done], corrected[:, :done], scale)
     return out
+
+
+def agent_of(strategy: Strategy) -> StrategyAgent:
+    """The agent that plays ``strategy``: its own (``make_agent()``, e.g. the search agent
+    of :mod:`holdem.search.agent`, which solves as it plays) or a :class:`StrategyAgent`."""
+    make = getattr(strategy, "make_agent", None)
+    return make() if make is not None else StrategyAgent(strategy)
 
 
 def aivat_summary(plain: np.ndarray, corrected: np.ndarray, scale: float) -> dict:
@@ -203,5 +210,5 @@ def lone_seat_of(n: int) -> Callable[[HandRecord], int]:
     return lambda rec: (rec.hand_id - 1) % n
 
 
-__all__ = ["deal_cards", "play_hand", "rotation_match", "RealMatchResult", "lone_seat_of",
+__all__ = ["deal_cards", "play_hand", "rotation_match", "agent_of", "RealMatchResult", "lone_seat_of",
            "aivat_summary", "aivat_text", "aivat_of_deal", "run_deals"]
