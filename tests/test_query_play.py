@@ -102,3 +102,29 @@ def test_play_stops_after_hands_and_seat(run):
     assert "final session: 2 hands" in r.stdout
     r = cli("play", "--policy", str(run), "--hands", "0", stdin="")
     assert r.returncode == 2 and r.stderr.count("\n") == 1
+
+
+@pytest.mark.timeout(400)
+def test_play_and_query_with_search(run, tmp_path):
+    """The bot searches from the flop on (scripted calls); query --search shows both strategies;
+    bad search input gets one line and exit 2."""
+    settings = tmp_path / "search.yaml"
+    settings.write_text("search:\n  iterations: 20\n  time_budget: 0\n  runouts: 2\n")
+    r = cli("play", "--policy", str(run), "--seed", "3", "--hands", "2", "--search", "--search-config",
+            str(settings), stdin="c\n" * 60)
+    assert r.returncode == 0, r.stderr
+    assert "final session: 2 hands" in r.stdout and "Traceback" not in r.stdout + r.stderr
+    r = cli("query", "--policy", str(run), "--hand", "AhKh", "--board", "Qh Jh 2c", "--history", "r4c/r7",
+            "--search", "--search-config", str(settings))
+    assert r.returncode == 0, r.stderr
+    assert "20 DCFR iterations" in r.stdout and "search" in r.stdout and "blueprint" in r.stdout
+    rows = [line.split() for line in r.stdout.splitlines() if re.match(r"^(f|c|r\d+)\s+\d", line)]
+    assert rows and abs(sum(float(row[1]) for row in rows) - 1.0) < 1e-3
+    for args in (["--history", "r4c/r99"], ["--board", "Ah Jh 2c", "--history", "r4c/"],
+                 ["--history", "r4c/", "--board", "Qh Jh"]):
+        bad = cli("query", "--policy", str(run), "--hand", "AhKh", "--board", "Qh Jh 2c", *args, "--search",
+                  "--search-config", str(settings))
+        assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr
+    settings.write_text("search:\n  iters: 5\n")
+    bad = cli("query", "--policy", str(run), "--hand", "AhKh", "--search", "--search-config", str(settings))
+    assert bad.returncode == 2 and "unknown key" in bad.stderr and bad.stderr.count("\n") == 1

@@ -202,3 +202,51 @@ def hands_with(cards) -> np.ndarray:
     """Hole-pair indices that hold any of ``cards``."""
     hs = HandSet(no_limit_holdem(2, [40, 40]))
     return np.flatnonzero(~hs.live(cards))
+
+
+@pytest.mark.timeout(600)
+def test_search_command_lines(tmp_path):
+    """export_policy --search on Leduc (exploitability printed, the searched policy written),
+    eval_blueprint --agent search, and their bad input (one line, exit 2)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+
+    def cli(module, *args):
+        return subprocess.run([sys.executable, "-m", f"holdem.cli.{module}", *args], capture_output=True,
+                              text=True, timeout=500, cwd=root, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+
+    leduc_run = tmp_path / "leduc"
+    assert cli("train_blueprint", "--config", "configs/leduc.yaml", "--iters", "5000", "--logdir",
+               str(leduc_run)).returncode == 0
+    settings = tmp_path / "s.yaml"
+    settings.write_text("iterations: 200\nsafe: true\n")
+    r = cli("export_policy", "--run", str(leduc_run), "--out", str(tmp_path / "p.json"), "--search",
+            "--search-config", str(settings))
+    assert r.returncode == 0, r.stderr
+    bp, searched = (float(x) for x in
+                    __import__("re").search(r"blueprint ([\d.]+), with search ([\d.]+)", r.stdout).groups())
+    assert searched < bp
+    policy = json.loads((tmp_path / "p.json").read_text())
+    assert len(policy) == 936 and all(abs(sum(p.values()) - 1) < 1e-6 for p in policy.values())
+    bad = cli("export_policy", "--run", str(leduc_run), "--out", str(tmp_path / "q.json"), "--search-config",
+              str(settings))
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+    hu = tmp_path / "hu"
+    assert cli("train_blueprint", "--config", "configs/nlhe-hu-small-hs.yaml", "--iters", "20000", "--logdir",
+               str(hu)).returncode == 0
+    settings.write_text("search:\n  iterations: 10\n  time_budget: 0\n  runouts: 1\n")
+    r = cli("eval_blueprint", "--policy", str(hu), "--agent", "search", "--search-config", str(settings),
+            "--vs", "always-call", "--hands", "3", "--out", str(tmp_path / "e.json"))
+    assert r.returncode == 0, r.stderr
+    result = json.loads((tmp_path / "e.json").read_text())[0]
+    assert result["agent"] == "search" and result["real_match"]["always-call"]["heads-up"]["hands"] == 6
+    for args in (["--agent", "search"], ["--search-time", "1", "--vs", "always-call"],
+                 ["--agent", "search", "--vs", "always-call", "--search-time", "-1"]):
+        bad = cli("eval_blueprint", "--policy", str(hu), *args, "--out", str(tmp_path / "x.json"))
+        assert bad.returncode == 2 and bad.stderr.count("\n") == 1, (args, bad.stderr)

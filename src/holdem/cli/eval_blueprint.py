@@ -351,12 +351,9 @@ def main(argv: list[str] | None = None) -> int:
 
             if args.agent != "search":
                 raise ValueError("--search-config/--search-time: give --agent search too")
-            if not args.vs:
-                raise ValueError("--agent search: give --vs AGENT (the search agent plays real-game matches; "
-                                 "LBR and the in-tree evaluations read a fixed strategy)")
-            if args.lbr:
-                raise ValueError("--agent search with --lbr: not supported (LBR reads the opponent's strategy "
-                                 "for its whole range at every decision, a search per LBR decision)")
+            if not real:
+                raise ValueError("--agent search: give --vs AGENT or --lbr SETTING (real-game evaluations; the "
+                                 "in-tree ones read a fixed strategy)")
             search = load_search_config(args.search_config, args.search_time)
             if head.problem.spec.num_players != 2:
                 raise ValueError(f"--agent search: {args.policy}: search is heads-up only")

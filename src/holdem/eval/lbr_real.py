@@ -63,11 +63,11 @@ import numpy as np
 from holdem.core.evaluator import evaluate
 from holdem.core.payoff import hand_payoffs
 from holdem.core.rng import seed_state
-from holdem.eval.agents import Strategy, StrategyAgent, check_real_game
+from holdem.eval.agents import Strategy, check_real_game
 from holdem.eval.equity import allin_payoff, win_probabilities
 from holdem.eval.hands import Decision, HandRecord
 from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO, _pair_index
-from holdem.eval.real_match import aivat_of_deal, aivat_summary, aivat_text, deal_cards, run_deals
+from holdem.eval.real_match import agent_of, aivat_of_deal, aivat_summary, aivat_text, deal_cards, run_deals
 from holdem.eval.results import mean_ci
 from holdem.game.rules import CALL, FOLD, RAISE, TERMINAL_SHOWDOWN, Action, BettingState, initial_state
 
@@ -225,6 +225,42 @@ class _Belief:
         return fold, call
 
 
+class _AgentBelief:
+    """LBR's belief over the hole pair of an agent that reports its own probabilities for every
+    pair (the search agent of :mod:`holdem.search.agent`, which solves range against range):
+    ``action_likelihood(action)`` after it acts, ``fold_probability(state, action, board)``
+    before LBR's raise ``action``."""
+
+    def __init__(self, agent, blocked: tuple[int, ...]):
+        self.agent = agent
+        self.r = np.ones(NUM_PAIRS)
+        self.r[blocked_by(blocked)] = 0.0
+
+    def range(self) -> np.ndarray:
+        """Weight of each hole pair."""
+        return self.r
+
+    def new_street(self, street: int, board: np.ndarray, dealt: tuple[int, ...]) -> None:
+        """Remove the pairs the new cards block."""
+        self.r[blocked_by(dealt)] = 0.0
+        self.board = tuple(int(c) for c in board[:(0, 3, 4, 5)[street]])
+
+    def after_own(self, state: BettingState, action: Action) -> None:
+        """Bayes update with the agent's probability of ``action`` per pair."""
+        new = self.r * self.agent.action_likelihood(action)
+        if new.sum() <= 0.0:
+            raise RuntimeError("LBR's belief lost all weight: the agent took an action it gives probability 0")
+        self.r = new / new.sum()
+
+    def after_other(self, state: BettingState, action: Action) -> None:
+        """LBR's own actions tell nothing about the agent's cards."""
+
+    def fold_split(self, state: BettingState, action: Action) -> tuple[np.ndarray, np.ndarray]:
+        """(folding weight, calling weight) per pair after LBR's raise ``action``."""
+        fold = self.r * self.agent.fold_probability(state, action, self.board)
+        return fold, self.r - fold
+
+
 def candidate_raises(state: BettingState, setting: LBRSetting) -> list[int]:
     """LBR's legal raise totals in ``state`` (ascending, distinct)."""
     legal = state.legal_actions()
@@ -289,9 +325,9 @@ def _play_lbr_hand(strategy: Strategy, setting: LBRSetting, seat: int, holes, bo
                    preflop_cache: dict[int, np.ndarray]) -> tuple[float, int, HandRecord]:
     """One hand with LBR in ``seat``: (LBR's value in chips, LBR decisions, the record)."""
     spec = strategy.spec
-    opp = StrategyAgent(strategy)
+    opp = agent_of(strategy)
     opp.start_hand(1 - seat, holes[1 - seat], np.random.default_rng([rng_seed, hand_id]))
-    belief = _Belief(strategy, holes[seat])
+    belief = _AgentBelief(opp, holes[seat]) if hasattr(opp, "action_likelihood") else _Belief(strategy, holes[seat])
     ends = np.cumsum(spec.board_cards)
     board5 = np.asarray(board, dtype=np.int64)
     state = initial_state(spec)

@@ -15,8 +15,12 @@ takes an action the tree lacks (another bet size), the round is re-solved from i
 with that size added, and the agent's own earlier decisions of the round keep the
 strategies they were played with (frozen), so its range stays the one it has.
 
-Unsafe solving (the opponent's range is taken as given). Safe re-solving (Burch, Johanson &
-Bowling 2014; Moravčík et al. 2016; Brown & Sandholm 2017) is not built; see README.
+Unsafe solving (both ranges taken as given) by default. ``SearchConfig.safe`` adds the
+re-solving gadget (:mod:`holdem.search.resolve`; Burch, Johanson & Bowling 2014) with the
+opponent's counterfactual values under the blueprint at the round's start, computed in the
+blueprint's own action abstraction of the round (:meth:`Searcher.blueprint_values`); when
+the hand has left the blueprint's tree there is nothing to compare with and the round is
+solved unsafely.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ from holdem.eval.blueprint import Blueprint
 from holdem.eval.ranges import NUM_PAIRS
 from holdem.game.rules import RAISE, Action, BettingState
 from holdem.search.config import SearchConfig, check_config
-from holdem.search.continuation import leaf_data
+from holdem.search.continuation import follow, leaf_data
 from holdem.search.hands import HandSet, sample_runouts
 from holdem.search.resolve import SubgameSolver
 from holdem.search.subgame import DECISION, Subgame, build_subgame
@@ -67,8 +71,9 @@ class Searcher:
 
     def solve(self, root: BettingState, board: tuple[int, ...], ranges: np.ndarray, bp_round_node: int,
               extra: dict[tuple[str, ...], set[int]] | None = None, frozen: dict[tuple[str, ...], np.ndarray] | None = None,
-              seed: int = 0) -> Solution:
-        """Solve the round that starts at ``root`` on ``board`` from ``ranges`` [2, 1326]."""
+              seed: int = 0, searcher: int = -1) -> Solution:
+        """Solve the round that starts at ``root`` on ``board`` from ``ranges`` [2, 1326] for
+        seat ``searcher`` (-1: no seat in particular: both choose leaf continuations, no gadget)."""
         cfg = self.config
         start = time.perf_counter()
         _check_board(board, root.street, self.spec)
@@ -85,12 +90,44 @@ class Searcher:
             node = sub.find(hist)
             if node >= 0 and sub.kind[node] == DECISION and probs.shape[0] == sub.num_children[node]:
                 frozen_nodes[node] = probs
-        solver = SubgameSolver(sub, self.hands, ranges, tuple(board), runouts if not last else
-                               np.zeros((0, 0), dtype=np.int64), leaves, frozen_nodes)
+        runouts = runouts if not last else np.zeros((0, 0), dtype=np.int64)
+        solver = SubgameSolver(sub, self.hands, ranges, tuple(board), runouts, leaves, frozen_nodes,
+                               searcher=searcher if not last and cfg.leaf_choice == "opponent" else -1)
+        if cfg.safe and searcher >= 0 and bp_round_node >= 0:
+            solver.make_safe(1 - searcher, self.blueprint_values(root, board, ranges, bp_round_node, runouts,
+                                                                 1 - searcher))
         budget = cfg.time_budget - (time.perf_counter() - start) if cfg.time_budget else 0.0
         solver.run(cfg.iterations, max(budget, 1e-3) if cfg.time_budget else 0.0)
         return Solution(sub, solver, time.perf_counter() - start)
 
+
+    def blueprint_values(self, root: BettingState, board: tuple[int, ...], ranges: np.ndarray, bp_round_node: int,
+                         runouts: np.ndarray, seat: int) -> np.ndarray:
+        """[1326]: ``seat``'s counterfactual value of each hand at the round's start when both
+        play the blueprint (its own sizes; the gadget's alternative values for safe search)."""
+        spec = self.spec
+        street = root.street
+        last = street == spec.num_streets - 1
+        sizes = tuple(tuple(d) for d in spec.raise_sizes[street]) if spec.raise_sizes else ((1.0,),)
+        sub = build_subgame(root, sizes, int(spec.max_raises[street]), None, float(spec.allin_threshold),
+                            depth_limited=not last)
+        leaves = None if last else leaf_data(self.bp.problem, self.bp.average, self._buckets_of, sub, self.hands,
+                                             tuple(board), runouts, bp_round_node, 1.0, 1)
+        solver = SubgameSolver(sub, self.hands, ranges, tuple(board), runouts, leaves)
+        problem = self.bp.problem
+        buckets = self._buckets_of(street, tuple(board))
+        strategy = np.zeros_like(solver.strategy)
+        for node in np.flatnonzero(sub.kind == DECISION):
+            base, n = sub.slot_base[node], sub.num_children[node]
+            bp_node = follow(problem, sub, int(node), bp_round_node)
+            labels = [a.label for a in sub.actions[node]]
+            if bp_node >= 0 and int(problem.tree.num_actions[bp_node]) == n:
+                strategy[base:base + n] = self.bp.average[problem.layout.slots(bp_node, buckets)].T
+            else:  # the blueprint cannot follow: it checks/calls, as off its tree
+                strategy[base + labels.index("c")] = 1.0
+        leaf = np.zeros_like(solver.leaf_strategy)
+        leaf[:, :, 0] = 1.0
+        return solver.counterfactual_values(seat, strategy, leaf)
 
     def _buckets_of(self, street: int, board: tuple[int, ...]) -> np.ndarray:
         """The blueprint's bucket of every live hole pair on ``street``."""
@@ -191,6 +228,7 @@ class SearchAgent:
         self.likelihood = np.ones((2, NUM_PAIRS))
         self._bp_records: list[tuple[BettingState, Action, int, int]] = []
         self.solution = None
+        self._last: tuple[list[Action], np.ndarray] = ([], np.zeros((0, NUM_PAIRS)))
 
     def _solution_likelihood(self) -> None:
         sub = self.solution.sub
@@ -230,8 +268,53 @@ class SearchAgent:
         if state.street < self.config.from_street:
             return self._blueprint_act(state)
         actions, probs = self.search_strategy()
+        node = self.solution.sub.find(tuple(a.label for _, a in self.history))
+        self._last = (actions, self.solution.at(node))
         k = int(self.rng.choice(len(probs), p=probs)) if len(probs) > 1 else 0
         return actions[k], tuple((a, float(q)) for a, q in zip(actions, probs))
+
+    # -- what an evaluator reads for every hole pair (LBR: holdem.eval.lbr_real) ---------------
+    def action_likelihood(self, action: Action) -> np.ndarray:
+        """[1326]: the probability of ``action`` (just returned by :meth:`act`) for every pair."""
+        actions, probs = self._last
+        return probs[actions.index(action)] if action in actions else np.zeros(NUM_PAIRS)
+
+    def fold_probability(self, state: BettingState, action: Action, board: tuple[int, ...]) -> np.ndarray:
+        """[1326]: per pair, the probability that the agent folds to another seat's ``action``
+        at ``state`` (before it is applied), as it would play it."""
+        self.board = tuple(int(c) for c in board)
+        self._enter(state)
+        after = state.apply(action, validate=False)
+        if after.is_terminal or after.to_act != self.seat or not after.legal_actions().can_fold:
+            return np.zeros(NUM_PAIRS)
+        if state.street < self.config.from_street:
+            return self._blueprint_fold(state, action, after)
+        hist = tuple(a.label for _, a in self.history) + (action.label,)
+        if self.solution is None or self.solution.sub.find(hist) < 0:
+            self.history.append((state, action))  # solve as if it happened (the size is added)
+            try:
+                self._solve()
+            finally:
+                self.history.pop()
+        sub = self.solution.sub
+        node = sub.find(hist)
+        labels = [a.label for a in sub.actions[node]]
+        return self.solution.at(node)[labels.index("f")].copy()
+
+    def _blueprint_fold(self, state: BettingState, action: Action, after: BettingState) -> np.ndarray:
+        s = self.strategy
+        node = s.sync(self.node, state)
+        buckets = s.pair_buckets(after.street, np.asarray(self.board, dtype=np.int64),
+                                 self.searcher.hands.live(self.board).astype(np.float64))
+        out = np.zeros(NUM_PAIRS)
+        for child, p in zip(*s.translate(node, state, action)):
+            child = s.sync(child, after)
+            actions, groups = s.columns(child, after)
+            if child < 0 or Action(0) not in actions:
+                continue
+            probs = s.column_probs(child, buckets)
+            out += p * probs[:, groups[actions.index(Action(0))]].sum(axis=1) / np.maximum(probs.sum(axis=1), 1e-300)
+        return out
 
     def search_strategy(self) -> tuple[list[Action], np.ndarray]:
         """(the subgame's actions here, the search's probabilities for the agent's hand),
@@ -270,7 +353,7 @@ class SearchAgent:
                 if node >= 0:
                     frozen[hist] = old.at(node).copy()
         self.solution = self.searcher.solve(self.round_state, self.board, self.ranges, self.round_node, extra,
-                                            frozen, seed=len(self.history))
+                                            frozen, seed=len(self.history), searcher=self.seat)
         sol = self.solution
         self.solves.append({"street": self.round_street, "seconds": sol.seconds, "iterations": sol.solver.iterations,
                             "nodes": sol.sub.num_nodes, "leaves": sol.solver.leaves.num_leaves})
@@ -286,6 +369,10 @@ class SearchAgent:
         col = int(self.rng.choice(len(probs), p=probs)) if len(probs) > 1 else 0
         self._pending = col
         k = next(i for i, g in enumerate(groups) if col in g)
+        everyone = s.column_probs(self.node, s.pair_buckets(state.street, np.asarray(self.board, dtype=np.int64),
+                                                             self.searcher.hands.live(self.board).astype(np.float64)))
+        everyone = everyone / np.maximum(everyone.sum(axis=1, keepdims=True), 1e-300)
+        self._last = (actions, np.array([everyone[:, g].sum(axis=1) for g in groups]))
         return actions[k], tuple((a, float(probs[g].sum())) for a, g in zip(actions, groups))
 
     def observe(self, state: BettingState, action: Action) -> None:

@@ -8,7 +8,7 @@ from holdem.core.inputs import InputError
 
 # finer than the 200bb blueprint (3/2/2 sizes on a street's first raise): pot fractions per
 # raise depth of the round; the last list serves deeper raises; all-in is always offered
-DEFAULT_SIZES: tuple[tuple[float, ...], ...] = ((0.33, 0.5, 0.75, 1.0, 1.5), (0.5, 1.0), (1.0,))
+DEFAULT_SIZES: tuple[tuple[float, ...], ...] = ((0.33, 0.66, 1.0, 1.5), (0.5, 1.0), (1.0,))
 
 
 @dataclass(frozen=True)
@@ -16,11 +16,11 @@ class SearchConfig:
     """How the search agent solves a subgame (see :mod:`holdem.search`)."""
 
     sizes: tuple[tuple[float, ...], ...] = DEFAULT_SIZES  # pot fractions per raise depth
-    max_raises: int = 4             # raises per round in the subgame (then fold/call only)
+    max_raises: int = 3             # raises per round in the subgame (then fold/call only)
     iterations: int = 300           # DCFR iterations (the time budget may stop it earlier)
-    time_budget: float = 1.5        # seconds per solve; 0 = no limit
+    time_budget: float = 1.5        # seconds per solve, building included; 0 = iterations only
     from_street: int = 1            # search from this street on (1 = flop); earlier: blueprint
-    runouts: int = 4                # sampled board completions for leaves and all-ins
+    runouts: int = 2                # sampled board completions for leaves and all-ins
     continuation_bias: float = 5.0  # Pluribus: fold/call/raise probabilities multiplied by 5
     continuations: int = 4          # k: blueprint, fold-, call-, raise-biased (1: blueprint only)
     leaf_choice: str = "opponent"   # who picks continuations at leaves: the opponent (Modicum) or both (Pluribus)

@@ -218,13 +218,18 @@ def _leaf_value(l: int, i: int, w: np.ndarray, own_reach: np.ndarray, leaf_strat
     sign = 1.0 if i == 0 else -1.0
     for r in range(R):
         for z in range(z_start[l], z_start[l + 1]):
+            any_weight = False
             for h in range(H):
                 x = 0.0
                 if strengths[r, h] >= 0 and w[h] != 0.0:
                     for k in range(K):
                         x += leaf_strategy[l, o, k, h] * cont[r, o, k, z, h]
                     x *= w[h]
+                    if x != 0.0:
+                        any_weight = True
                 comb[h] = x
+            if not any_weight:  # the opponent never gets to this continuation terminal
+                continue
             if z_showdown[z]:
                 showdown_sums(comb, strengths[r], orders[r], cards, deck, tmp)
                 scale = z_pay0[z] * run_scale
