@@ -34,7 +34,7 @@ from holdem.eval.blueprint import Blueprint
 from holdem.eval.ranges import NUM_PAIRS
 from holdem.game.rules import RAISE, Action, BettingState
 from holdem.search.config import SearchConfig, check_config
-from holdem.search.continuation import follow, leaf_data
+from holdem.search.continuation import follow, leaf_data, leaf_plan
 from holdem.search.hands import HandSet, sample_runouts
 from holdem.search.resolve import SubgameSolver
 from holdem.search.subgame import DECISION, Subgame, build_subgame
@@ -81,10 +81,11 @@ class Searcher:
         sub = build_subgame(root, cfg.sizes, cfg.max_raises, extra, cfg.allin_threshold, depth_limited=not last)
         rng = np.random.default_rng([cfg.seed, seed, zlib.crc32(bytes(list(board)))])
         runouts = sample_runouts(self.spec, tuple(board), cfg.runouts, rng)
-        leaves = None
+        leaves = plan = None
         if not last:
-            leaves = leaf_data(self.bp.problem, self.bp.average, self._buckets_of, sub, self.hands, tuple(board),
-                               runouts, bp_round_node, cfg.continuation_bias, cfg.continuations)
+            plan = leaf_plan(self.bp.problem, sub, bp_round_node, cfg.continuation_bias, cfg.continuations)
+            leaves = plan.data(plan.cont(self.bp.problem, self.bp.average, self._buckets_of, tuple(board), runouts,
+                                         self.hands.size))
         frozen_nodes = {}
         for hist, probs in (frozen or {}).items():
             node = sub.find(hist)
@@ -96,10 +97,15 @@ class Searcher:
         if cfg.safe and searcher >= 0 and bp_round_node >= 0:
             solver.make_safe(1 - searcher, self.blueprint_values(root, board, ranges, bp_round_node, runouts,
                                                                  1 - searcher))
+        elif plan is not None:  # the alternative values are for the first runouts: keep them then
+            def redraw() -> tuple[np.ndarray, np.ndarray]:
+                new = sample_runouts(self.spec, tuple(board), cfg.runouts, rng)
+                return new, plan.cont(self.bp.problem, self.bp.average, self._buckets_of, tuple(board), new,
+                                      self.hands.size)
+            solver.redraw = redraw
         budget = cfg.time_budget - (time.perf_counter() - start) if cfg.time_budget else 0.0
         solver.run(cfg.iterations, max(budget, 1e-3) if cfg.time_budget else 0.0)
         return Solution(sub, solver, time.perf_counter() - start)
-
 
     def blueprint_values(self, root: BettingState, board: tuple[int, ...], ranges: np.ndarray, bp_round_node: int,
                          runouts: np.ndarray, seat: int) -> np.ndarray:

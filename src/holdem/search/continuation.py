@@ -21,12 +21,14 @@ subgame's all-ins, :func:`holdem.search.hands.sample_runouts`):
 - chips scale from the blueprint node's pot to the leaf's (extra chips times the pot ratio,
   capped by the stacks), as action translation treats the game as pot-scale invariant.
 
-``cont[r, p, k, z, h]`` is player p's probability of reaching continuation terminal z with
-hand h under strategy k on runout r (its own actions only).
+``cont[r, p, k, z, b]`` is player p's probability of reaching continuation terminal z with
+a hand of bucket b under strategy k on runout r (its own actions only; a hand's bucket on
+runout r is ``cont_bucket[r, h]``).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
@@ -116,15 +118,19 @@ def leaf_data(problem: Problem, policy: np.ndarray, buckets_of: BucketsOf, sub: 
               board: tuple[int, ...], runouts: np.ndarray, round_node: int, bias: float = 5.0,
               choices: int = 4) -> LeafData:
     """Continuation reach and terminals of every leaf of ``sub`` under the blueprint
-    ``policy`` [slots] (module docstring)."""
+    ``policy`` [slots] on ``runouts`` (module docstring)."""
+    plan = leaf_plan(problem, sub, round_node, bias, choices)
+    return plan.data(plan.cont(problem, policy, buckets_of, board, runouts, hands.size))
+
+
+def leaf_plan(problem: Problem, sub: Subgame, round_node: int, bias: float = 5.0, choices: int = 4) -> LeafPlan:
+    """The continuation terminals of every leaf of ``sub`` (the part that no runout changes)."""
     tree, layout = problem.tree, problem.layout
     spec = problem.spec
     stacks = spec.stacks
     leaves = np.flatnonzero(sub.kind == LEAF)
     leaf_id = np.full(sub.num_nodes, -1, dtype=np.int64)
     leaf_id[leaves] = np.arange(len(leaves))
-    H = hands.size
-    ends = np.cumsum(spec.board_cards)
     # every leaf's continuation in preorder: blueprint node, parent position, action, terminal
     order: list[int] = []
     parent_pos: list[int] = []
@@ -168,24 +174,72 @@ def leaf_data(problem: Problem, policy: np.ndarray, buckets_of: BucketsOf, sub: 
         z_start.append(z)
         leaf_street.append(street)
     order_a = np.array(order, dtype=np.int64)
-    info = layout.node_info
-    node_base = info[order_a, SLOT_BASE].astype(np.int64) if len(order_a) else np.zeros(0, dtype=np.int64)
-    R = len(runouts)
-    cont = np.zeros((R, 2, choices, z_start[-1], H), dtype=np.float32)
+    node_base = layout.node_info[order_a, SLOT_BASE].astype(np.int64) if len(order_a) else np.zeros(0, np.int64)
     streets = sorted(set(leaf_street))
     leaf_of_pos = _leaf_of(order, parent_pos)
     masks = {st: np.array([leaf_street[leaf] == st for leaf in leaf_of_pos], dtype=np.bool_) for st in streets}
-    for r in range(R):
-        cards = tuple(board) + tuple(int(c) for c in runouts[r])
-        for street in streets:
-            buckets = np.maximum(buckets_of(street, cards[:ends[street]]), 0).astype(np.int64)
-            mask = masks[street]
-            _continuation_reach(order_a, np.array(parent_pos, dtype=np.int64), np.array(action_of, dtype=np.int64),
-                                np.array(term_of, dtype=np.int64), mask, tree.player.astype(np.int64),
-                                tree.num_actions.astype(np.int64), tree.first_edge.astype(np.int64),
-                                tree.edge_kind.astype(np.int64), node_base, policy, buckets, float(bias), cont[r])
-    return LeafData(leaf_id, np.array(z_start, dtype=np.int64), np.array(z_showdown, dtype=np.bool_),
-                    np.array(z_pay0, dtype=np.float64), cont)
+    plan = LeafPlan(leaf_id, np.array(z_start, dtype=np.int64), np.array(z_showdown, dtype=np.bool_),
+                    np.array(z_pay0, dtype=np.float64), order_a, np.array(parent_pos, dtype=np.int64),
+                    np.array(action_of, dtype=np.int64), np.array(term_of, dtype=np.int64), node_base, masks,
+                    choices, float(bias))
+    return plan
+
+
+@dataclass
+class LeafPlan:
+    """The leaves' continuation terminals, fixed for a subgame; :meth:`cont` fills the reach of
+    any runouts (the solver may draw new ones every iteration)."""
+
+    leaf_id: np.ndarray
+    z_start: np.ndarray
+    z_showdown: np.ndarray
+    z_pay0: np.ndarray
+    order: np.ndarray       # blueprint node of every continuation position, each leaf's in preorder
+    parent_pos: np.ndarray  # -1 at a leaf's continuation root
+    action_of: np.ndarray   # the parent's action leading here
+    term_of: np.ndarray     # continuation terminal number, -1 at decisions
+    node_base: np.ndarray   # first slot of each position's node
+    masks: dict             # street -> bool [positions] of the leaves on that street
+    choices: int
+    bias: float
+
+    def cont(self, problem: Problem, policy: np.ndarray, buckets_of: BucketsOf, board: tuple[int, ...],
+             runouts: np.ndarray, hands: int) -> tuple[np.ndarray, np.ndarray]:
+        """(float64 [runouts, 2, K, terminals, buckets]: the continuation reach per bucket,
+        int64 [runouts, hands]: each hand's bucket) on ``runouts``."""
+        tree = _tree_arrays(problem)
+        ends = np.cumsum(problem.spec.board_cards)
+        if len(self.masks) > 1:
+            raise ValueError("leaves of one subgame end one round: they continue on one street")
+        street = next(iter(self.masks), 1)
+        num_buckets = int(problem.layout.num_buckets[street])
+        out = np.zeros((len(runouts), 2, self.choices, int(self.z_start[-1]), num_buckets))
+        which = np.zeros((len(runouts), hands), dtype=np.int64)
+        for r in range(len(runouts)):
+            cards = tuple(board) + tuple(int(c) for c in runouts[r])
+            for street, mask in self.masks.items():
+                which[r] = np.clip(buckets_of(street, cards[:ends[street]]), 0, num_buckets - 1)
+                _continuation_reach(self.order, self.parent_pos, self.action_of, self.term_of, mask, *tree,
+                                    self.node_base, policy, self.bias, out[r])
+        return out, which
+
+    def data(self, cont: tuple[np.ndarray, np.ndarray]) -> LeafData:
+        """LeafData with continuation reach ``cont`` (as :meth:`cont` returns it)."""
+        return LeafData(self.leaf_id, self.z_start, self.z_showdown, self.z_pay0, cont[0], cont[1])
+
+
+_TREES: dict[int, tuple[Problem, tuple[np.ndarray, ...]]] = {}
+
+
+def _tree_arrays(problem: Problem) -> tuple[np.ndarray, ...]:
+    """(player, num_actions, first_edge, edge_kind) of the blueprint's tree as int64, once per tree."""
+    key = id(problem.tree)
+    if key not in _TREES or _TREES[key][0] is not problem:
+        t = problem.tree
+        _TREES.clear()
+        _TREES[key] = (problem, tuple(np.ascontiguousarray(x, dtype=np.int64)
+                                      for x in (t.player, t.num_actions, t.first_edge, t.edge_kind)))
+    return _TREES[key][1]
 
 
 def _leaf_of(order: list[int], parent_pos: list[int]) -> list[int]:
@@ -201,28 +255,25 @@ def _leaf_of(order: list[int], parent_pos: list[int]) -> list[int]:
 @njit(cache=True)
 def _continuation_reach(order: np.ndarray, parent_pos: np.ndarray, action_of: np.ndarray, term_of: np.ndarray,
                         mask: np.ndarray, player: np.ndarray, num_actions: np.ndarray, first_edge: np.ndarray,
-                        edge_kind: np.ndarray, node_base: np.ndarray, policy: np.ndarray, buckets: np.ndarray,
+                        edge_kind: np.ndarray, node_base: np.ndarray, policy: np.ndarray,
                         bias: float, out: np.ndarray) -> None:
-    """``out[p, k, z, h]`` of the continuations of positions in ``mask``, for one runout
-    (one leaf's continuation at a time: a root, ``parent_pos`` -1, starts the next)."""
-    P, K, _, H = out.shape
-    longest, start = 0, 0
-    for pos in range(order.shape[0] + 1):
-        if pos == order.shape[0] or parent_pos[pos] < 0:
-            longest = max(longest, pos - start)
-            start = pos
-    reach = np.empty((longest + 1, 2, K, H))
-    root = 0
-    for pos in range(order.shape[0]):
-        par = parent_pos[pos]
-        if par < 0:
-            root = pos
+    """``out[p, k, z, b]`` of the continuations of positions in ``mask``, per bucket b
+    (one leaf's continuation at a time: a root, ``parent_pos`` -1, starts the next).
+
+    A position keeps only the reach of the player who acted to get there (``row[pos, q]``
+    points to the position holding player q's current reach), and each action's K biased
+    probabilities are computed once per bucket, then gathered per hand."""
+    P, K, _, B = out.shape  # reach is a function of the hand's bucket: computed per bucket
+    n_pos = order.shape[0]
+    num_buckets = B
+    reach = np.empty((n_pos, K, B))
+    row = np.full((n_pos, 2), -1, dtype=np.int64)  # -1: reach 1 (nobody acted yet)
+    table = np.empty((K, num_buckets))
+    for pos in range(n_pos):
         if not mask[pos]:
             continue
-        here = pos - root
-        if par < 0:
-            reach[here] = 1.0
-        else:
+        par = parent_pos[pos]
+        if par >= 0:
             pn = order[par]
             p = player[pn]
             n = num_actions[pn]
@@ -230,28 +281,29 @@ def _continuation_reach(order: np.ndarray, parent_pos: np.ndarray, action_of: np
             base = node_base[par]
             fe = first_edge[pn]
             target_kind = edge_kind[fe + a]
-            up = par - root
-            for q in range(2):
-                for k in range(K):
-                    for h in range(H):
-                        reach[here, q, k, h] = reach[up, q, k, h]
-            for h in range(H):
-                row = base + buckets[h] * n
-                pa = policy[row + a]
-                reach[here, p, 0, h] *= pa
+            for b in range(num_buckets):
+                r0 = base + b * n
+                pa = policy[r0 + a]
+                table[0, b] = pa
                 for k in range(1, K):
                     want = k - 1  # FOLD, CALL, RAISE biased in turn
                     denom = 0.0
                     for j in range(n):
-                        denom += policy[row + j] * (bias if edge_kind[fe + j] == want else 1.0)
-                    num = pa * (bias if target_kind == want else 1.0)
-                    reach[here, p, k, h] *= num / denom if denom > 0.0 else pa
+                        denom += policy[r0 + j] * (bias if edge_kind[fe + j] == want else 1.0)
+                    table[k, b] = pa * (bias if target_kind == want else 1.0) / denom if denom > 0.0 else pa
+            up = row[par, p]
+            for k in range(K):
+                for b in range(B):
+                    reach[pos, k, b] = table[k, b] * (reach[up, k, b] if up >= 0 else 1.0)
+            row[pos, p] = pos
+            row[pos, 1 - p] = row[par, 1 - p]
         z = term_of[pos]
         if z >= 0:
             for q in range(2):
+                src = row[pos, q]
                 for k in range(K):
-                    for h in range(H):
-                        out[q, k, z, h] = reach[here, q, k, h]
+                    for b in range(B):
+                        out[q, k, z, b] = reach[src, k, b] if src >= 0 else 1.0
 
 
-__all__ = ["leaf_data", "map_leaf", "follow", "street_roots"]
+__all__ = ["leaf_data", "leaf_plan", "LeafPlan", "map_leaf", "follow", "street_roots"]

@@ -11,6 +11,7 @@ Imperfect-Information Games", NeurIPS 2017, compare it with max-margin variants)
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,14 +24,15 @@ from holdem.search.subgame import DECISION, LEAF, Subgame
 @dataclass
 class LeafData:
     """Depth-limit leaves of a subgame (:mod:`holdem.search.continuation`): for leaf ``l`` its
-    continuation terminals ``z_start[l]:z_start[l+1]``; ``cont[r, p, k, z, h]`` the reach of
-    player p's hand h to terminal z under continuation k on runout r."""
+    continuation terminals ``z_start[l]:z_start[l+1]``; ``cont[r, p, k, z, cont_bucket[r, h]]``
+    the reach of player p's hand h to terminal z under continuation k on runout r."""
 
     leaf_id: np.ndarray     # int64 [nodes]: leaf number, -1 elsewhere
     z_start: np.ndarray     # int64 [leaves + 1]
     z_showdown: np.ndarray  # bool [terminals]
     z_pay0: np.ndarray      # float64 [terminals]: fold: payoff to seat 0; showdown: chips won
-    cont: np.ndarray        # float32 [runouts, 2, K, terminals, hands]
+    cont: np.ndarray        # float64 [runouts, 2, K, terminals, buckets]
+    cont_bucket: np.ndarray  # int64 [runouts, hands]: each hand's bucket on the runout
 
     @property
     def num_leaves(self) -> int:
@@ -48,7 +50,15 @@ def no_leaves(sub: Subgame, runouts: int, hands: int) -> LeafData:
     if (sub.kind == LEAF).any():
         raise ValueError("the subgame has depth-limit leaves: give their continuation values")
     return LeafData(np.full(sub.num_nodes, -1, dtype=np.int64), np.zeros(1, dtype=np.int64),
-                    np.zeros(0, dtype=bool), np.zeros(0), np.zeros((runouts, 2, 1, 0, hands), dtype=np.float32))
+                    np.zeros(0, dtype=bool), np.zeros(0), np.zeros((runouts, 2, 1, 0, 1)),
+                    np.zeros((runouts, hands), dtype=np.int64))
+
+
+def runout_strengths(hands: HandSet, board: tuple[int, ...], runouts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(strength [runouts, hands] on each completed board, -1 where dead; the order sorting each)."""
+    strengths = np.stack([hands.strengths(board + tuple(int(c) for c in ro)) for ro in runouts]) \
+        if len(runouts) else hands.strengths(board)[None]
+    return strengths, np.ascontiguousarray(np.argsort(strengths, axis=1, kind="stable"))
 
 
 class SubgameSolver:
@@ -68,9 +78,8 @@ class SubgameSolver:
             raise ValueError("a player's range is empty on this board (impossible history or board)")
         self.board = tuple(board)
         R = max(len(runouts), 1)
-        self.strengths = np.stack([hands.strengths(self.board + tuple(int(c) for c in ro)) for ro in runouts]) \
-            if len(runouts) else hands.strengths(self.board)[None]
-        self.orders = np.ascontiguousarray(np.argsort(self.strengths, axis=1, kind="stable"))
+        self.strengths, self.orders = runout_strengths(hands, self.board, runouts)
+        self.redraw: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
         self.run_scale = runout_weight(hands.spec, len(board), hands.spec.hole_cards) / R \
             if runouts.shape[1] else 1.0
         self.leaves = leaves if leaves is not None else no_leaves(sub, R, H)
@@ -124,7 +133,8 @@ class SubgameSolver:
             reach0[self.gadget[0]] *= self._gadget_enter()
         k.traverse(i, mode, s.kind, s.player, s.first_child, s.num_children, s.children, s.slot_base, s.contrib,
                    self.hands.cards, self.hands.deck_size, reach0, self.strengths, self.orders, self.run_scale,
-                   lv.leaf_id, lv.z_start, lv.z_showdown, lv.z_pay0, lv.cont, strategy, leaf_strategy, self.frozen,
+                   lv.leaf_id, lv.z_start, lv.z_showdown, lv.z_pay0, lv.cont, lv.cont_bucket, strategy, leaf_strategy,
+                   self.frozen,
                    self.regret, self.strategy_sum, self.leaf_regret, self.leaf_sum, self.iterations,
                    self.searcher, self._reach, self._value)
         return self._value[0].copy()
@@ -144,6 +154,10 @@ class SubgameSolver:
         start = time.perf_counter()
         for _ in range(iterations):
             self.iterations += 1
+            if self.redraw is not None and self.iterations > 1:  # public chance sampling: new runouts
+                runouts, (cont, which) = self.redraw()
+                self.strengths, self.orders = runout_strengths(self.hands, self.board, runouts)
+                self.leaves.cont, self.leaves.cont_bucket = cont, which
             for i in (0, 1):  # alternating updates
                 self._current()
                 inside = self._pass(i, k.MODE_CFR, self.strategy, self.leaf_strategy)
@@ -208,4 +222,4 @@ class SubgameSolver:
         return float(self.reach0[0] @ out)
 
 
-__all__ = ["SubgameSolver", "LeafData", "no_leaves"]
+__all__ = ["SubgameSolver", "LeafData", "no_leaves", "runout_strengths"]

@@ -110,53 +110,42 @@ def showdown_sums(w: np.ndarray, strength: np.ndarray, order: np.ndarray, cards:
                   out: np.ndarray) -> None:
     """``out[h]``: weight of compatible opponent hands ``h`` beats minus those beating it
     (hands with strength -1 are dead: no weight, value 0); ``order`` sorts by strength."""
+    for h in range(w.shape[0]):
+        out[h] = 0.0
+    _sweep(w, strength, order, cards, deck, 1.0, 1, out)    # ascending: the weight strictly below
+    _sweep(w, strength, order, cards, deck, -1.0, -1, out)  # descending: the weight strictly above
+
+
+@njit(cache=True)
+def _sweep(w: np.ndarray, strength: np.ndarray, order: np.ndarray, cards: np.ndarray, deck: int, sign: float,
+           step: int, out: np.ndarray) -> None:
+    """Add ``sign`` times the compatible weight passed before each group of equal strength,
+    walking ``order`` by ``step``; per-card running sums take out the hands sharing a card."""
     n = w.shape[0]
     card_sum = np.zeros(deck, dtype=np.float64)
-    for h in range(n):
-        out[h] = 0.0
     total = 0.0
-    i = 0
-    while i < n:  # ascending: weight strictly below
+    i = 0 if step > 0 else n - 1
+    while 0 <= i < n:
         s = strength[order[i]]
         j = i
-        while j < n and strength[order[j]] == s:
-            j += 1
+        while 0 <= j < n and strength[order[j]] == s:
+            j += step
         if s >= 0:
-            for k in range(i, j):
+            k = i
+            while k != j:
                 h = order[k]
                 c2 = cards[h, 1]
-                below = total - card_sum[cards[h, 0]] - (card_sum[c2] if c2 >= 0 else 0.0)
-                out[h] += below
-            for k in range(i, j):
+                out[h] += sign * (total - card_sum[cards[h, 0]] - (card_sum[c2] if c2 >= 0 else 0.0))
+                k += step
+            k = i
+            while k != j:
                 h = order[k]
                 x = w[h]
                 total += x
                 card_sum[cards[h, 0]] += x
                 if cards[h, 1] >= 0:
                     card_sum[cards[h, 1]] += x
-        i = j
-    for c in range(deck):
-        card_sum[c] = 0.0
-    total = 0.0
-    i = n - 1
-    while i >= 0:  # descending: weight strictly above
-        s = strength[order[i]]
-        j = i
-        while j >= 0 and strength[order[j]] == s:
-            j -= 1
-        if s >= 0:
-            for k in range(i, j, -1):
-                h = order[k]
-                c2 = cards[h, 1]
-                above = total - card_sum[cards[h, 0]] - (card_sum[c2] if c2 >= 0 else 0.0)
-                out[h] -= above
-            for k in range(i, j, -1):
-                h = order[k]
-                x = w[h]
-                total += x
-                card_sum[cards[h, 0]] += x
-                if cards[h, 1] >= 0:
-                    card_sum[cards[h, 1]] += x
+                k += step
         i = j
 
 
@@ -195,7 +184,7 @@ def _terminal_value(node: int, i: int, kind: np.ndarray, player: np.ndarray, con
 @njit(cache=True)
 def _leaf_value(l: int, i: int, w: np.ndarray, own_reach: np.ndarray, leaf_strategy: np.ndarray,
                 z_start: np.ndarray, z_showdown: np.ndarray, z_pay0: np.ndarray, cont: np.ndarray,
-                strengths: np.ndarray, orders: np.ndarray, cards: np.ndarray, deck: int, run_scale: float,
+                cont_bucket: np.ndarray, strengths: np.ndarray, orders: np.ndarray, cards: np.ndarray, deck: int, run_scale: float,
                 mode: int, leaf_regret: np.ndarray, leaf_sum: np.ndarray, sum_weight: float,
                 regret_pos: float, regret_neg: float, fixed: int, prune_below: float, out: np.ndarray) -> None:
     """Traverser ``i``'s values at leaf ``l`` against opponent reach ``w`` (module docstring);
@@ -222,8 +211,9 @@ def _leaf_value(l: int, i: int, w: np.ndarray, own_reach: np.ndarray, leaf_strat
             for h in range(H):
                 x = 0.0
                 if strengths[r, h] >= 0 and w[h] != 0.0:
+                    b = cont_bucket[r, h]
                     for k in range(K):
-                        x += leaf_strategy[l, o, k, h] * cont[r, o, k, z, h]
+                        x += leaf_strategy[l, o, k, h] * cont[r, o, k, z, b]
                     x *= w[h]
                     if x != 0.0:
                         any_weight = True
@@ -239,8 +229,9 @@ def _leaf_value(l: int, i: int, w: np.ndarray, own_reach: np.ndarray, leaf_strat
             for h in range(H):
                 if strengths[r, h] >= 0:
                     v = tmp[h] * scale
+                    b = cont_bucket[r, h]
                     for k in range(K):
-                        per_k[k, h] += cont[r, i, k, z, h] * v
+                        per_k[k, h] += cont[r, i, k, z, b] * v
     for h in range(H):
         if mode == MODE_BEST and i != fixed:
             best = per_k[0, h]
@@ -265,7 +256,8 @@ def traverse(i: int, mode: int, kind: np.ndarray, player: np.ndarray, first_chil
              num_children: np.ndarray, children: np.ndarray, slot_base: np.ndarray, contrib: np.ndarray,
              cards: np.ndarray, deck: int, reach0: np.ndarray, strengths: np.ndarray, orders: np.ndarray,
              run_scale: float, leaf_id: np.ndarray, z_start: np.ndarray, z_showdown: np.ndarray,
-             z_pay0: np.ndarray, cont: np.ndarray, strategy: np.ndarray, leaf_strategy: np.ndarray,
+             z_pay0: np.ndarray, cont: np.ndarray, cont_bucket: np.ndarray, strategy: np.ndarray,
+             leaf_strategy: np.ndarray,
              frozen: np.ndarray, regret: np.ndarray, strategy_sum: np.ndarray, leaf_regret: np.ndarray,
              leaf_sum: np.ndarray, iteration: int, fixed: int, reach: np.ndarray, value: np.ndarray) -> None:
     """One pass for traverser ``i``: MODE_CFR updates ``i``'s regrets and averages with the
@@ -300,7 +292,7 @@ def traverse(i: int, mode: int, kind: np.ndarray, player: np.ndarray, first_chil
         node = ends[e]
         if kind[node] == LEAF:
             _leaf_value(leaf_id[node], i, reach[node, 1 - i], reach[node, i], leaf_strategy, z_start, z_showdown,
-                        z_pay0, cont, strengths, orders, cards, deck, run_scale, mode, leaf_regret, leaf_sum,
+                        z_pay0, cont, cont_bucket, strengths, orders, cards, deck, run_scale, mode, leaf_regret, leaf_sum,
                         sum_weight, regret_pos, regret_neg, fixed, prune_below, value[node])
         else:
             _terminal_value(node, i, kind, player, contrib, reach[node, 1 - i], cards, deck, strengths, orders,
