@@ -1,7 +1,7 @@
 """Settings of a search: subgame sizes, solver iterations or time, leaf continuation."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from holdem.core.inputs import InputError
@@ -27,7 +27,6 @@ class SearchConfig:
     allin_threshold: float = 0.9    # raises above this share of the stack become all-in
     safe: bool = False              # re-solving gadget (Burch et al. 2014); unsafe by default
     seed: int = 0
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def with_(self, **kw: Any) -> SearchConfig:
         """A copy with some fields changed (checked)."""
@@ -69,7 +68,7 @@ def check_config(cfg: SearchConfig) -> SearchConfig:
 
 def config_from_dict(data: dict[str, Any], where: str = "search") -> SearchConfig:
     """A SearchConfig from a mapping (YAML ``search:`` section or CLI), unknown keys refused."""
-    known = {f for f in SearchConfig.__dataclass_fields__ if f != "extra"}
+    known = set(SearchConfig.__dataclass_fields__)
     kw: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from holdem.search.subgame import ALLIN, DECISION, FOLDED, LEAF, SHOWDOWN
+from holdem.search.subgame import DECISION, FOLDED, LEAF, SHOWDOWN
 
 ALPHA, BETA, GAMMA = 1.5, 0.0, 2.0
 PRUNE = 1e-6  # a leaf the opponent reaches with less than this share of its root range counts 0
