@@ -118,7 +118,6 @@ def test_leduc_depth_limited_leaves_value_the_blueprint_exactly(leduc_problem, l
     assert solver.leaves.num_leaves == 5 and solver.strengths.shape[0] == 6  # round-2 starts, board cards
     strategy, leaf = blueprint_profile(leduc_problem, policy, solver, bp_node, ())
     v0, v1 = solver.values(strategy, leaf)
-    # (continuation reach is float32)
     assert v0 == pytest.approx(exact[0], abs=1e-6) and v1 == pytest.approx(exact[1], abs=1e-6)
 
 
