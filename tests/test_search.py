@@ -197,12 +197,6 @@ def test_search_spot_beliefs_and_bad_input(small_blueprint):
         search_spot(searcher, hole, (), "f")
 
 
-def hands_with(cards) -> np.ndarray:
-    """Hole-pair indices that hold any of ``cards``."""
-    hs = HandSet(no_limit_holdem(2, [40, 40]))
-    return np.flatnonzero(~hs.live(cards))
-
-
 @pytest.mark.timeout(600)
 def test_search_command_lines(tmp_path):
     """export_policy --search on Leduc (exploitability printed, the searched policy written),
