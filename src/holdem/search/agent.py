@@ -84,7 +84,7 @@ class Searcher:
         leaves = plan = None
         if not last:
             plan = leaf_plan(self.bp.problem, sub, bp_round_node, cfg.continuation_bias, cfg.continuations)
-            leaves = plan.data(plan.cont(self.bp.problem, self.bp.average, self._buckets_of, tuple(board), runouts,
+            leaves = plan.data(plan.cont(self.bp.problem, self.bp.average, self.buckets_of, tuple(board), runouts,
                                          self.hands.size))
         frozen_nodes = {}
         for hist, probs in (frozen or {}).items():
@@ -100,7 +100,7 @@ class Searcher:
         elif plan is not None:  # the alternative values are for the first runouts: keep them then
             def redraw() -> tuple[np.ndarray, np.ndarray]:
                 new = sample_runouts(self.spec, tuple(board), cfg.runouts, rng)
-                return new, plan.cont(self.bp.problem, self.bp.average, self._buckets_of, tuple(board), new,
+                return new, plan.cont(self.bp.problem, self.bp.average, self.buckets_of, tuple(board), new,
                                       self.hands.size)
             solver.redraw = redraw
         budget = cfg.time_budget - (time.perf_counter() - start) if cfg.time_budget else 0.0
@@ -117,11 +117,11 @@ class Searcher:
         sizes = tuple(tuple(d) for d in spec.raise_sizes[street]) if spec.raise_sizes else ((1.0,),)
         sub = build_subgame(root, sizes, int(spec.max_raises[street]), None, float(spec.allin_threshold),
                             depth_limited=not last)
-        leaves = None if last else leaf_data(self.bp.problem, self.bp.average, self._buckets_of, sub, self.hands,
+        leaves = None if last else leaf_data(self.bp.problem, self.bp.average, self.buckets_of, sub, self.hands,
                                              tuple(board), runouts, bp_round_node, 1.0, 1)
         solver = SubgameSolver(sub, self.hands, ranges, tuple(board), runouts, leaves)
         problem = self.bp.problem
-        buckets = self._buckets_of(street, tuple(board))
+        buckets = self.buckets_of(street, tuple(board))
         strategy = np.zeros_like(solver.strategy)
         for node in np.flatnonzero(sub.kind == DECISION):
             base, n = sub.slot_base[node], sub.num_children[node]
@@ -135,7 +135,7 @@ class Searcher:
         leaf[:, :, 0] = 1.0
         return solver.counterfactual_values(seat, strategy, leaf)
 
-    def _buckets_of(self, street: int, board: tuple[int, ...]) -> np.ndarray:
+    def buckets_of(self, street: int, board: tuple[int, ...]) -> np.ndarray:
         """The blueprint's bucket of every live hole pair on ``street``."""
         return self.strategy.pair_buckets(street, np.asarray(board, dtype=np.int64),
                                           self.hands.live(board).astype(np.float64))
@@ -252,8 +252,7 @@ class SearchAgent:
             return
         p = state.to_act
         board = self.board[:int(np.sum(self.searcher.spec.board_cards[:state.street + 1]))]
-        buckets = self.strategy.pair_buckets(state.street, np.asarray(board, dtype=np.int64),
-                                             self.searcher.hands.live(board).astype(np.float64))
+        buckets = self.searcher.buckets_of(state.street, board)
         probs = self.strategy.column_probs(node, buckets)
         if p == self.seat and pending >= 0:
             self.likelihood[p] *= probs[:, pending]
@@ -310,8 +309,7 @@ class SearchAgent:
     def _blueprint_fold(self, state: BettingState, action: Action, after: BettingState) -> np.ndarray:
         s = self.strategy
         node = s.sync(self.node, state)
-        buckets = s.pair_buckets(after.street, np.asarray(self.board, dtype=np.int64),
-                                 self.searcher.hands.live(self.board).astype(np.float64))
+        buckets = self.searcher.buckets_of(after.street, self.board)
         out = np.zeros(NUM_PAIRS)
         for child, p in zip(*s.translate(node, state, action)):
             child = s.sync(child, after)
@@ -338,13 +336,17 @@ class SearchAgent:
     def blueprint_strategy(self, state: BettingState) -> tuple[list[Action], np.ndarray]:
         """(real actions, the blueprint's probabilities for the agent's hand) at ``state``
         (check/call alone when the hand is off the blueprint's tree)."""
+        actions, groups, probs = self._blueprint_columns(state, self.strategy.sync(self.node, state))
+        return actions, np.array([probs[g].sum() for g in groups])
+
+    def _blueprint_columns(self, state: BettingState, node: int) -> tuple[list[Action], list[list[int]], np.ndarray]:
+        """(real actions, the columns making each, the column probabilities for the agent's hand)."""
         s = self.strategy
-        node = s.sync(self.node, state)
         bucket = s.hand_bucket(state.street, self.hole, np.asarray(self.board, dtype=np.int64))
         actions, groups = s.columns(node, state)
         probs = np.maximum(s.column_probs(node, np.array([bucket]))[0], 0.0)
-        probs = probs / probs.sum() if probs.sum() > 0 else np.full(len(probs), 1.0 / len(probs))
-        return actions, np.array([probs[g].sum() for g in groups])
+        total = probs.sum()
+        return actions, groups, probs / total if total > 0 else np.full(len(probs), 1.0 / len(probs))
 
     def _solve(self) -> None:
         extra: dict[tuple[str, ...], set[int]] = {}
@@ -367,16 +369,11 @@ class SearchAgent:
     def _blueprint_act(self, state: BettingState) -> tuple[Action, tuple[tuple[Action, float], ...]]:
         s = self.strategy
         self.node = s.sync(self.node, state)
-        bucket = s.hand_bucket(state.street, self.hole, np.asarray(self.board, dtype=np.int64))
-        actions, groups = s.columns(self.node, state)
-        probs = np.maximum(s.column_probs(self.node, np.array([bucket]))[0], 0.0)
-        total = probs.sum()
-        probs = probs / total if total > 0 else np.full(len(probs), 1.0 / len(probs))
+        actions, groups, probs = self._blueprint_columns(state, self.node)
         col = int(self.rng.choice(len(probs), p=probs)) if len(probs) > 1 else 0
         self._pending = col
         k = next(i for i, g in enumerate(groups) if col in g)
-        everyone = s.column_probs(self.node, s.pair_buckets(state.street, np.asarray(self.board, dtype=np.int64),
-                                                             self.searcher.hands.live(self.board).astype(np.float64)))
+        everyone = s.column_probs(self.node, self.searcher.buckets_of(state.street, self.board))
         everyone = everyone / np.maximum(everyone.sum(axis=1, keepdims=True), 1e-300)
         self._last = (actions, np.array([everyone[:, g].sum(axis=1) for g in groups]))
         return actions[k], tuple((a, float(probs[g].sum())) for a, g in zip(actions, groups))
