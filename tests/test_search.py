@@ -174,6 +174,30 @@ def test_search_agent_plays_legal_real_hands_with_its_own_probabilities(small_bl
             if d.policy:
                 assert sum(q for _, q in d.policy) == pytest.approx(1.0)
                 assert d.action in [a for a, _ in d.policy]
+            # both agents' likelihood over all pairs holds, at the pair dealt, the probability played
+            lo, hi = sorted(rec.holes[d.seat])
+            assert d.likelihood[hi * (hi - 1) // 2 + lo] == pytest.approx(dict(d.policy)[d.action], abs=1e-9)
+    assert "imaginary" in m.aivat
+
+
+def test_paired_matches_replay_the_hands_on_common_random_numbers(small_blueprint):
+    from holdem.eval.agents import BlueprintStrategy
+    from holdem.eval.real_match import rotation_match
+    from holdem.search.agent import SearchStrategy
+
+    spec = small_blueprint.problem.spec
+    bp = BlueprintStrategy(small_blueprint, "bp")
+    # the blueprint paired with itself replays every hand exactly: the difference is 0 on every deal
+    same = rotation_match(spec, BlueprintStrategy(small_blueprint, "lone"), bp, 30, seed=5, aivat=True, baseline=bp)
+    assert same.paired["mbb_per_hand"] == 0.0 and same.paired["ci95_mbb"] == 0.0
+    assert same.paired["aivat"]["imaginary"]["mbb_per_hand"] == 0.0
+    # search from the river: it plays the blueprint, with the blueprint's draws, until then
+    river = SearchStrategy(small_blueprint, SearchConfig(iterations=20, time_budget=0, from_street=3))
+    m = rotation_match(spec, river, bp, 12, seed=5, aivat=True, baseline=bp)
+    plain = rotation_match(spec, river, bp, 12, seed=5)
+    assert m.mbb_per_hand == plain.mbb_per_hand  # the control hands change nothing in the match
+    assert m.paired["baseline"] == "bp" and m.paired["variance_ratio"] > 1.0
+    assert set(m.paired["aivat"]) >= {"mbb_per_hand", "imaginary", "chance_only"}
 
 
 def test_search_spot_beliefs_and_bad_input(small_blueprint):

@@ -12,7 +12,11 @@ Hold'em, in the real game (any bet size; :mod:`holdem.eval.real_match`, :mod:`ho
   "1 vs 5" (the blueprint alone against five copies) and "5 vs 1" (five blueprints against one).
 - ``--lbr SETTING[:ROUNDS]`` (repeatable): Local Best Response as published (Lisý & Bowling
   2017): ``fc``, ``fcpa``, ``56bets``, in rounds ``1-4`` (default) or e.g. ``3-4``.
-- ``--aivat``: AIVAT estimates (Burch et al. 2018) beside the plain ones, heads-up.
+- ``--aivat``: AIVAT estimates (Burch et al. 2018) beside the plain ones, heads-up, with
+  imaginary observations of both seats' cards where both agents' strategies are known.
+- ``--agent search --paired``: every match hand is replayed with the blueprint alone in the
+  search agent's seat, on the same cards and random streams; ``search - blueprint`` per deal
+  estimates what the search adds, without the noise of the hands it does not change.
 - ``--phh DIR``: every hand played, as PHH hand histories (one ``.phhs`` per match).
 
 Hold'em inside the blueprint's abstraction (cheaper, useful during training): ``--opponents``
@@ -126,9 +130,10 @@ def phh_names(iteration: int, vs: list[str], lbr: list[str]) -> list[str]:
 
 def evaluate_real_game(path: Path, vs: list[str], lbr: list[str], deals: int, lbr_deals: int, seed: int,
                        aivat: bool, phh_dir: Path | None, force: bool = False,
-                       search: Any = None) -> dict[str, Any]:
+                       search: Any = None, paired: bool = False) -> dict[str, Any]:
     """Real-game matches against ``vs`` and LBR in the settings ``lbr`` (module docstring);
-    with a ``search`` config the evaluated agent is the blueprint with search."""
+    with a ``search`` config the evaluated agent is the blueprint with search; ``paired``
+    replays every match hand with the blueprint alone in its seat (common random numbers)."""
     from contextlib import ExitStack
 
     from holdem.eval.agents import BlueprintStrategy, make_strategy
@@ -164,7 +169,8 @@ def evaluate_real_game(path: Path, vs: list[str], lbr: list[str], deals: int, lb
             on_hand = writer()
             lineups: dict[str, Any] = {}
             result["real_match"][name] = lineups
-            m = rotation_match(spec, me, other, deals, seed, on_hand, aivat=aivat and n == 2, progress=True)
+            m = rotation_match(spec, me, other, deals, seed, on_hand, aivat=aivat and n == 2, progress=True,
+                               baseline=BlueprintStrategy(bp, "blueprint") if paired else None)
             lineups["heads-up" if n == 2 else f"1 vs {n - 1}"] = m.to_dict()
             print(m, flush=True)
             if m.interrupted:
@@ -286,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="search settings (keys of holdem.search.config.SearchConfig), with --agent search")
     p.add_argument("--search-time", type=number(low=0, high=3600), metavar="SEC",
                    help="seconds per search (overrides the config's time_budget)")
+    p.add_argument("--paired", action="store_true",
+                   help="with --agent search and --vs: replay every hand with the blueprint alone in the search "
+                        "agent's seat on the same cards and random streams, and report search - blueprint")
     p.add_argument("--seed", type=number(integer=True, low=0), default=0,
                    help="seed of the deals (the same for every snapshot; default 0)")
     p.add_argument("--threads", type=number(integer=True, low=1, high=1024), default=1,
@@ -357,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
             search = load_search_config(args.search_config, args.search_time)
             if head.problem.spec.num_players != 2:
                 raise ValueError(f"--agent search: {args.policy}: search is heads-up only")
+        if args.paired and (search is None or not args.vs):
+            raise ValueError("--paired: give --agent search and --vs AGENT (it replays the matches' hands with the "
+                             "blueprint alone in the search agent's seat)")
         if args.aivat and not real:
             raise ValueError("--aivat: give --vs or --lbr too (AIVAT corrects their estimates)")
         if args.phh is not None:
@@ -388,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             if real:
                 try:
                     r.update(evaluate_real_game(path, args.vs, args.lbr, args.hands, args.lbr_hands, args.seed,
-                                                args.aivat, args.phh, args.force, search))
+                                                args.aivat, args.phh, args.force, search, args.paired))
                 except Interrupted as stop:
                     r.update(stop.args[0])
                     interrupted = True

@@ -25,7 +25,7 @@ import numpy as np
 
 from holdem.abstraction.deal import ABSTRACTION_BUCKET_FILE, ABSTRACTION_HAND_STRENGTH
 from holdem.eval.blueprint import Blueprint
-from holdem.eval.ranges import NUM_PAIRS, _pair_index, _range_buckets
+from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO, _pair_index, _range_buckets
 from holdem.eval.translation import off_tree_reason, real_action_groups, translate_action
 from holdem.game.rules import CALL, FOLD, RAISE, Action, BettingState
 from holdem.game.spec import GameSpec
@@ -219,6 +219,9 @@ class StrategyAgent:
         self._bucket_street = -1
         self._bucket = 0
         self._pending = -1  # the column behind the action act() returned
+        self._board: tuple[int, ...] = ()
+        self._last: tuple[list[Action], list[list[int]], int, int] | None = None  # actions, groups, node, street
+        self._pair_buckets: tuple = (None, None, None)  # ((street, board), every pair's bucket, live pairs)
 
     def start_hand(self, seat: int, hole: tuple[int, int], rng: np.random.Generator | None = None) -> None:
         """A new hand in ``seat`` with ``hole`` cards (and, optionally, a new random stream)."""
@@ -243,8 +246,25 @@ class StrategyAgent:
         col = int(self.rng.choice(len(probs), p=probs)) if len(probs) > 1 else 0
         k = next(i for i, g in enumerate(groups) if col in g)
         self._pending = col
+        self._board = tuple(int(c) for c in board)
+        self._last = (actions, groups, self.node, state.street)
         policy = tuple((a, float(probs[g].sum())) for a, g in zip(actions, groups))
         return actions[k], policy
+
+    def action_likelihood(self, action: Action) -> np.ndarray:
+        """[1326]: the probability of ``action`` (just returned by :meth:`act`) for every hole
+        pair, as the agent plays it at the node it acted from (0 on pairs the board holds)."""
+        actions, groups, node, street = self._last
+        if self._pair_buckets[0] != (street, self._board):  # once per street: the board is fixed there
+            board = np.asarray(self._board, dtype=np.int64)
+            live = np.ones(NUM_PAIRS)
+            live[np.isin(PAIR_LO, board) | np.isin(PAIR_HI, board)] = 0.0
+            self._pair_buckets = ((street, self._board), self.strategy.pair_buckets(street, board, live), live)
+        _, buckets, live = self._pair_buckets
+        probs = np.maximum(self.strategy.column_probs(node, buckets), 0.0)
+        total = probs.sum(axis=1)
+        probs = np.where(total[:, None] > 0, probs / np.where(total > 0, total, 1.0)[:, None], 1.0 / probs.shape[1])
+        return probs[:, groups[actions.index(action)]].sum(axis=1) * live
 
     def observe(self, state: BettingState, action: Action) -> None:
         """Follow any seat's real ``action`` (before ``state.apply``)."""

@@ -68,10 +68,31 @@ preflop value), the preflop action terms exactly (the action is drawn from ``pi`
 independently of the boards). The same boards serve every preflop value of a hand (common
 random numbers), so their noise mostly cancels between consecutive terms.
 
-Not done here: the paper's sum over the known agent's other possible private cards
-("imaginary observations"), which reduces the variance further but needs the known agent's
-strategy for every hand it could hold; this is AIVAT with the chance and action terms of a
-full-information value function.
+Imaginary observations
+----------------------
+The paper also sums over the known agent's other possible private cards ("imaginary
+observations"), weighted by how likely its strategy made the actions seen with each. When
+*both* agents are known for every hole pair they could hold (each decision's
+``Decision.likelihood``: the probability of the action taken for all 1,326 pairs, as the
+agent would have played it with that pair at the same public history), the sum can run over
+both pairs at once, and the estimate is the expected result given everything public::
+
+    IO(s) = E[chips won by s | the actions, the board]
+          = sum_{i, j} w0(i) w1(j) payoff_s(i, j) / sum_{i, j} w0(i) w1(j)
+
+over the pairs (i of seat 0, j of seat 1) that share no card with each other or with the
+board, where ``wp`` is the product of seat p's likelihoods over its decisions. The weights
+are the posterior of the pairs given the public history: the deal is uniform over disjoint
+pairs and boards, and given the pairs, each decision depends only on the actor's pair and
+the public history (and on randomness independent of the cards). So ``E[IO] = E[payoff]``
+(the tower rule: a conditional expectation keeps the mean and cannot raise the variance;
+Rao-Blackwell). A fold pays the same for every pair, so only showdowns change: their
+payoff becomes the range-against-range expectation on the final board (:func:`pair_showdown`,
+O(1326 log 1326) by inclusion-exclusion over the shared cards). What it needs is what makes it exact: every agent's strategy for
+pairs it did not hold, as it would have played them, which holds when an agent's state
+depends on its own cards only through the actions it took (true of the blueprint and search
+agents of this package: they track the public history; translation coins are drawn from
+streams independent of the cards). The control-variate terms above are not added to it.
 
 API: :func:`aivat_values` (plain and AIVAT values per hand for a seat or a named player),
 :func:`aivat_terms` (one hand term by term), :func:`summarise` (means, CIs, standard
@@ -97,6 +118,7 @@ from holdem.core.evaluator import eval7
 from holdem.core.rng import seed_state
 from holdem.eval.equity import _runouts, unseen_cards
 from holdem.eval.hands import HandRecord
+from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO
 from holdem.game.rules import RAISE, TERMINAL_FOLD, TERMINAL_SHOWDOWN, Action, BettingState, initial_state
 
 POLICY_TOLERANCE = 1e-6
@@ -166,6 +188,72 @@ def hand_equities(deal: np.ndarray, streets: int, samples: int, rng: np.ndarray,
         nb = 0 if k == 0 else k + 2
         c = showdown_counts(deal, nb, samples, rng)
         out[k] = (c[0] + 0.5 * c[1]) / c[2]
+
+
+@njit(cache=True)
+def pair_strengths(board: np.ndarray, out: np.ndarray) -> None:
+    """``out[h]``: the showdown strength of pair h on the five-card ``board`` (-1 where they share a card)."""
+    for h in range(NUM_PAIRS):
+        a, b = PAIR_LO[h], PAIR_HI[h]
+        dead = False
+        for c in board:
+            if c == a or c == b:
+                dead = True
+        out[h] = -1 if dead else eval7(a, b, board[0], board[1], board[2], board[3], board[4])
+
+
+@njit(cache=True)
+def pair_showdown(weight0: np.ndarray, weight1: np.ndarray, strength: np.ndarray) -> np.ndarray:
+    """[seat 0 wins, ties, all]: the weight w0(i) w1(j) of pairs i, j sharing no card, by outcome
+    of i (seat 0) against j on the board of ``strength`` (:func:`pair_strengths`).
+
+    O(pairs log pairs): pairs in order of strength, one group of equal strength at a time;
+    the seat-1 weight below (or level with) pair i that shares no card with it is the total
+    less that of the pairs holding either of i's cards (inclusion-exclusion: only i itself
+    holds both, and it is never below i)."""
+    order = np.argsort(strength, kind="mergesort")
+    total_card = np.zeros(52)  # seat-1 weight of the live pairs holding each card
+    total = 0.0
+    for h in range(NUM_PAIRS):
+        if strength[h] >= 0:
+            total += weight1[h]
+            total_card[PAIR_LO[h]] += weight1[h]
+            total_card[PAIR_HI[h]] += weight1[h]
+    below = 0.0
+    below_card = np.zeros(52)
+    level_card = np.zeros(52)
+    out = np.zeros(3)
+    k = 0
+    while k < NUM_PAIRS:
+        if strength[order[k]] < 0:
+            k += 1
+            continue
+        end = k
+        level = 0.0
+        while end < NUM_PAIRS and strength[order[end]] == strength[order[k]]:
+            h = order[end]
+            level += weight1[h]
+            level_card[PAIR_LO[h]] += weight1[h]
+            level_card[PAIR_HI[h]] += weight1[h]
+            end += 1
+        for m in range(k, end):
+            i = order[m]
+            wi = weight0[i]
+            if wi <= 0.0:
+                continue
+            a, b = PAIR_LO[i], PAIR_HI[i]
+            out[0] += wi * (below - below_card[a] - below_card[b])
+            out[1] += wi * (level - level_card[a] - level_card[b] + weight1[i])
+            out[2] += wi * (total - total_card[a] - total_card[b] + weight1[i])
+        for m in range(k, end):
+            h = order[m]
+            below += weight1[h]
+            below_card[PAIR_LO[h]] += weight1[h]
+            below_card[PAIR_HI[h]] += weight1[h]
+            level_card[PAIR_LO[h]] = 0.0
+            level_card[PAIR_HI[h]] = 0.0
+        k = end
+    return out
 
 
 # -- input checks ----------------------------------------------------------------------------
@@ -365,6 +453,42 @@ def _check_payoffs(record: HandRecord, final: BettingState, u: _Value, street: i
                          f"actions pay {[int(round(w)) for w in want]}")
 
 
+def imaginary_value(record: HandRecord, seat: int) -> float:
+    """The expected chips ``seat`` wins given the public history of ``record`` (imaginary
+    observations of both seats' pairs, module docstring); ValueError when a decision has no
+    likelihood or the likelihoods give the cards dealt probability 0."""
+    check_aivat_game(record)
+    _check_cards(record)
+    if seat not in (0, 1):
+        raise ValueError(f"hand {record.hand_id}: seat {seat!r} is not 0 or 1")
+    final = _replay(record)[-1]
+    weight = np.ones((2, NUM_PAIRS))
+    for k, d in enumerate(record.decisions):
+        like = d.likelihood
+        if like is None:
+            raise ValueError(f"hand {record.hand_id}, decision {k}: no likelihood over the hole pairs "
+                             "(imaginary observations need every decision's; play with likelihoods=True)")
+        like = np.asarray(like, dtype=np.float64)
+        if like.shape != (NUM_PAIRS,) or not np.isfinite(like).all() or (like < -POLICY_TOLERANCE).any() \
+                or (like > 1.0 + POLICY_TOLERANCE).any():
+            raise ValueError(f"hand {record.hand_id}, decision {k}: the likelihood must be {NUM_PAIRS} "
+                             f"probabilities (got shape {like.shape})")
+        weight[d.seat] *= np.maximum(like, 0.0)
+    for p in (0, 1):
+        lo, hi = sorted(record.holes[p])
+        if not weight[p, hi * (hi - 1) // 2 + lo] > 0.0:
+            raise ValueError(f"hand {record.hand_id}: seat {p}'s recorded likelihoods give the cards it "
+                             "was dealt probability 0 (they are not the strategy it played)")
+    if final.terminal == TERMINAL_FOLD:
+        return float(record.payoffs[seat])
+    strength = np.zeros(NUM_PAIRS, dtype=np.int64)
+    pair_strengths(np.asarray(record.board[:5], dtype=np.int64), strength)
+    win, tie, total = pair_showdown(weight[0], weight[1], strength)
+    matched = float(min(final.contrib))  # heads-up: the winner takes the smaller stake
+    value0 = matched * (2.0 * win + tie - total) / total
+    return value0 if seat == 0 else -value0
+
+
 def aivat_hand(record: HandRecord, seat: int, preflop_boards: int = PREFLOP_BOARDS) -> float:
     """The AIVAT estimate of the chips ``seat`` wins in ``record``."""
     return aivat_terms(record, seat, preflop_boards).total
@@ -383,20 +507,25 @@ def _seat(record: HandRecord, seat_of: Callable[[HandRecord], int] | str) -> int
 
 def aivat_values(records: Sequence[HandRecord], seat_of: Callable[[HandRecord], int] | str,
                  preflop_boards: int = PREFLOP_BOARDS) -> np.ndarray:
-    """[3, hands] array for the seat ``seat_of`` names: row 0 the chips won (plain), row 1 the
+    """[4, hands] array for the seat ``seat_of`` names: row 0 the chips won (plain), row 1 the
     AIVAT estimate, row 2 the estimate with the chance terms only (also unbiased: any subset
     of the zero-mean terms is; with deep stacks the checked-down value predicts the result of
-    a bet poorly, and the action terms can add more variance than they remove).
+    a bet poorly, and the action terms can add more variance than they remove), row 3 the
+    imaginary-observation estimate (:func:`imaginary_value`; NaN for hands recorded without
+    likelihoods).
 
     ``seat_of`` is a player name or a function of the record giving the seat;
-    ``plain, corrected, chance = aivat_values(...)`` unpacks the rows.
+    ``plain, corrected, chance, imaginary = aivat_values(...)`` unpacks the rows.
     """
-    out = np.zeros((3, len(records)))
+    out = np.zeros((4, len(records)))
     for i, rec in enumerate(records):
-        terms = aivat_terms(rec, _seat(rec, seat_of), preflop_boards)
+        seat = _seat(rec, seat_of)
+        terms = aivat_terms(rec, seat, preflop_boards)
         out[0, i] = terms.payoff
         out[1, i] = terms.total
         out[2, i] = terms.payoff + terms.hole + sum(terms.board)
+        known = all(d.likelihood is not None for d in rec.decisions)
+        out[3, i] = imaginary_value(rec, seat) if known else float("nan")
     return out
 
 
@@ -461,4 +590,5 @@ def summarise(plain: np.ndarray, corrected: np.ndarray, big_blind: float, pair_s
 
 
 __all__ = ["AIVATResult", "HandTerms", "POLICY_TOLERANCE", "PREFLOP_BOARDS", "aivat_hand", "aivat_terms",
-           "aivat_values", "check_aivat_game", "hand_equities", "showdown_counts", "summarise"]
+           "aivat_values", "check_aivat_game", "hand_equities", "imaginary_value", "pair_showdown", "pair_strengths",
+           "showdown_counts", "summarise"]

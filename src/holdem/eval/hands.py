@@ -8,8 +8,10 @@ raise's amount is the raiser's chips committed in the whole hand after it).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
+
+import numpy as np
 
 from holdem.game.rules import Action, BettingState, initial_state
 from holdem.game.spec import GameSpec
@@ -24,6 +26,10 @@ class Decision:
     # the acting agent's probabilities over real actions at this point, or () when unknown;
     # the action taken is among them. AIVAT's action corrections need it.
     policy: tuple[tuple[Action, float], ...] = ()
+    # float64 [1326], or None: the probability of the action taken for every hole pair the
+    # acting agent could hold (pair order of holdem.eval.ranges), as it would have played it
+    # with that pair at this public history; AIVAT's imaginary observations need it.
+    likelihood: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

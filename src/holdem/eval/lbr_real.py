@@ -327,7 +327,7 @@ def _play_lbr_hand(strategy: Strategy, setting: LBRSetting, seat: int, holes, bo
     spec = strategy.spec
     opp = agent_of(strategy)
     opp.start_hand(1 - seat, holes[1 - seat], np.random.default_rng([rng_seed, hand_id]))
-    belief = _AgentBelief(opp, holes[seat]) if hasattr(opp, "action_likelihood") else _Belief(strategy, holes[seat])
+    belief = _AgentBelief(opp, holes[seat]) if hasattr(opp, "fold_probability") else _Belief(strategy, holes[seat])
     ends = np.cumsum(spec.board_cards)
     board5 = np.asarray(board, dtype=np.int64)
     state = initial_state(spec)
@@ -391,7 +391,7 @@ def real_lbr(strategy: Strategy, setting: LBRSetting, deals: int = 1_000, seed: 
     if deals < 1:
         raise ValueError(f"deals: invalid value {deals}: play at least one deal")
     out = np.zeros(deals)
-    corrected = np.zeros((2, deals))  # AIVAT, and with the chance terms only
+    corrected = np.zeros((3, deals))  # AIVAT, with the chance terms only, imaginary observations (NaN: LBR is unknown)
     decisions = 0
     preflop_cache: dict[int, np.ndarray] = {}
 

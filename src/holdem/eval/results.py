@@ -36,13 +36,18 @@ def _ok(m: Any) -> bool:
 
 
 def _aivat_columns(column: str, m: dict[str, Any]) -> dict[str, Metric]:
-    """The AIVAT columns of one result (the full estimate, and with the chance terms only)."""
+    """The AIVAT columns of one result (the full estimate, with the chance terms only, with
+    imaginary observations), and those of its paired estimate."""
     a = m.get("aivat")
     out: dict[str, Metric] = {}
     if _ok(a):
         out[column + " AIVAT"] = (a["mbb_per_hand"], a.get("ci95_mbb"))
-        if _ok(a.get("chance_only")):
-            out[column + " AIVAT chance"] = (a["chance_only"]["mbb_per_hand"], a["chance_only"].get("ci95_mbb"))
+        for key, name in (("chance_only", " AIVAT chance"), ("imaginary", " IO")):
+            if _ok(a.get(key)):
+                out[column + name] = (a[key]["mbb_per_hand"], a[key].get("ci95_mbb"))
+    if _ok(m.get("paired")):
+        out[column + " paired"] = (m["paired"]["mbb_per_hand"], m["paired"].get("ci95_mbb"))
+        out.update(_aivat_columns(column + " paired", m["paired"]))
     return out
 
 
