@@ -92,7 +92,7 @@ def bench_real(problem: Problem, table: np.ndarray, deals: int, lbr_deals: int,
     rows = []
     for label, opp, aivat in (("real match vs twin (translation)", twin, False),
                               ("real match vs other sizes", other, False),
-                              ("real match vs twin + AIVAT", twin, True)):
+                              ("real match vs twin + AIVAT and IO", twin, True)):
         rotation_match(problem.spec, me, opp, 20, aivat=aivat)
         best = max(m.hands / m.seconds for m in (rotation_match(problem.spec, me, opp, deals, seed=r, aivat=aivat)
                                                   for r in range(repeats)))
