@@ -118,7 +118,7 @@ from holdem.core.evaluator import eval7
 from holdem.core.rng import seed_state
 from holdem.eval.equity import _runouts, unseen_cards
 from holdem.eval.hands import HandRecord
-from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO
+from holdem.eval.ranges import NUM_PAIRS, PAIR_HI, PAIR_LO, _pair_index
 from holdem.game.rules import RAISE, TERMINAL_FOLD, TERMINAL_SHOWDOWN, Action, BettingState, initial_state
 
 POLICY_TOLERANCE = 1e-6
@@ -475,8 +475,7 @@ def imaginary_value(record: HandRecord, seat: int) -> float:
                              f"probabilities (got shape {like.shape})")
         weight[d.seat] *= np.maximum(like, 0.0)
     for p in (0, 1):
-        lo, hi = sorted(record.holes[p])
-        if not weight[p, hi * (hi - 1) // 2 + lo] > 0.0:
+        if not weight[p, _pair_index(*record.holes[p])] > 0.0:
             raise ValueError(f"hand {record.hand_id}: seat {p}'s recorded likelihoods give the cards it "
                              "was dealt probability 0 (they are not the strategy it played)")
     if final.terminal == TERMINAL_FOLD:
