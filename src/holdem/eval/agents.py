@@ -206,6 +206,13 @@ def _board5(board: np.ndarray | tuple[int, ...]) -> np.ndarray:
     return out
 
 
+def _normalised(probs: np.ndarray) -> np.ndarray:
+    """Rows of column probabilities clipped at 0 and summing to 1 (uniform where all are 0)."""
+    probs = np.maximum(probs, 0.0)
+    total = probs.sum(axis=1, keepdims=True)
+    return np.where(total > 0, probs / np.where(total > 0, total, 1.0), 1.0 / probs.shape[1])
+
+
 class StrategyAgent:
     """Plays real hands with a :class:`Strategy`: samples its real action at its internal state."""
 
@@ -240,9 +247,7 @@ class StrategyAgent:
             self._bucket_street = state.street
         self.node = self.strategy.sync(self.node, state)
         actions, groups = self.strategy.columns(self.node, state)
-        probs = np.maximum(self.strategy.column_probs(self.node, np.array([self._bucket]))[0], 0.0)
-        total = probs.sum()
-        probs = probs / total if total > 0 else np.full(len(probs), 1.0 / len(probs))
+        probs = _normalised(self.strategy.column_probs(self.node, np.array([self._bucket])))[0]
         col = int(self.rng.choice(len(probs), p=probs)) if len(probs) > 1 else 0
         k = next(i for i, g in enumerate(groups) if col in g)
         self._pending = col
@@ -261,9 +266,7 @@ class StrategyAgent:
             live[np.isin(PAIR_LO, board) | np.isin(PAIR_HI, board)] = 0.0
             self._pair_buckets = ((street, self._board), self.strategy.pair_buckets(street, board, live), live)
         _, buckets, live = self._pair_buckets
-        probs = np.maximum(self.strategy.column_probs(node, buckets), 0.0)
-        total = probs.sum(axis=1)
-        probs = np.where(total[:, None] > 0, probs / np.where(total > 0, total, 1.0)[:, None], 1.0 / probs.shape[1])
+        probs = _normalised(self.strategy.column_probs(node, buckets))
         return probs[:, groups[actions.index(action)]].sum(axis=1) * live
 
     def observe(self, state: BettingState, action: Action) -> None:

@@ -190,8 +190,9 @@ def rotation_match(spec: GameSpec, lone: Strategy, field_strategy: Strategy, dea
         diff = results[0, :done] - results[1, :done]
         mean, half = mean_ci(diff)
         var = float(diff.var(ddof=1)) if done > 1 else float("nan")
+        ratio = float(results[0, :done].var(ddof=1)) / var if var > 0 else float("inf") if done > 1 else float("nan")
         out.paired = {"baseline": baseline.name, "mbb_per_hand": mean * scale, "ci95_mbb": half * scale,
-                      "variance_ratio": float(results[0, :done].var(ddof=1)) / var if var > 0 else float("inf")}
+                      "variance_ratio": ratio}
         if aivat:
             out.paired["aivat"] = aivat_summary(diff, corrected[0, :, :done] - corrected[1, :, :done], scale)
     return out
